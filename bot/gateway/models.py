@@ -1,0 +1,100 @@
+"""Typed request and result models at the gateway boundary."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ResponseFormat = Literal["url", "b64_json"]
+
+
+@dataclass(frozen=True, slots=True)
+class PaletteColor:
+    """One colour of a wan colour palette, already in wire form (`#RRGGBB`, `"12.50%"`)."""
+
+    hex: str
+    ratio: str
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationRequest:
+    """A complete, validated text-to-image request for one model.
+
+    Fields a model does not accept stay ``None`` and are never sent. ``size``, ``n``,
+    ``seed`` and ``watermark`` are always sent so that a stored request replays exactly.
+    """
+
+    model: str
+    prompt: str
+    size: str
+    n: int
+    seed: int
+    watermark: bool = False
+    negative_prompt: str | None = None
+    prompt_extend: bool | None = None
+    thinking_mode: bool | None = None
+    enable_sequential: bool | None = None
+    color_palette: tuple[PaletteColor, ...] | None = None
+
+    def to_payload(self, response_format: ResponseFormat = "url") -> dict[str, Any]:
+        """Build the JSON body for ``POST /v1/images/generations``."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "response_format": response_format,
+            "input": {"messages": [{"role": "user", "content": [{"text": self.prompt}]}]},
+            "size": self.size,
+            "n": self.n,
+            "watermark": self.watermark,
+            "seed": self.seed,
+        }
+        optional: dict[str, Any] = {
+            "negative_prompt": self.negative_prompt,
+            "prompt_extend": self.prompt_extend,
+            "thinking_mode": self.thinking_mode,
+            "enable_sequential": self.enable_sequential,
+        }
+        body.update({key: value for key, value in optional.items() if value is not None})
+        if self.color_palette is not None:
+            body["color_palette"] = [{"hex": c.hex, "ratio": c.ratio} for c in self.color_palette]
+        return body
+
+    def with_seed(self, seed: int) -> GenerationRequest:
+        """Return the same request with another seed."""
+        return dataclasses.replace(self, seed=seed)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialize for storage (the inverse of :meth:`from_dict`)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GenerationRequest:
+        """Rebuild a stored request."""
+        values = dict(data)
+        palette = values.pop("color_palette", None)
+        colors = tuple(PaletteColor(**c) for c in palette) if palette is not None else None
+        return cls(**values, color_palette=colors)
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedImage:
+    """One image returned by the gateway, already downloaded or decoded."""
+
+    data: bytes
+    source_url: str | None = None
+    revised_prompt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationResult:
+    """What the gateway produced for one request."""
+
+    images: tuple[GeneratedImage, ...]
+    created: int | None = None
+    request_id: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def revised_prompt(self) -> str | None:
+        """The first non-empty revised prompt, if the gateway returned one."""
+        return next((img.revised_prompt for img in self.images if img.revised_prompt), None)

@@ -1,0 +1,199 @@
+"""The gateway client against the local gateway, including every failure it documents."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+
+import aiohttp
+import pytest
+from PIL import Image
+
+from bot.catalogue import QWEN, WAN, ImagineOptions
+from bot.gateway import (
+    BadRequest,
+    ContentRejected,
+    GatewayClient,
+    GatewayTimeout,
+    GatewayUnavailable,
+    ImageDownloadFailed,
+    IncompleteResult,
+    MalformedResponse,
+    QuotaExhausted,
+    RateLimited,
+    ServerError,
+    Unauthorized,
+)
+from bot.gateway.models import GenerationRequest
+from bot.gateway.retry import MAX_ATTEMPTS
+from tests.fakes.gateway import API_KEY, Fault, FakeGateway
+
+REQUEST = QWEN.build_request(ImagineOptions(prompt="a red fox", size="1024*1024", n=2, seed=11), random_seed=lambda: 0)
+
+
+def make_client(gateway: FakeGateway, http: aiohttp.ClientSession, **kwargs: object) -> tuple[GatewayClient, list[float]]:
+    sleeps: list[float] = []
+
+    async def record_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    options = {"base_url": gateway.base_url, "api_key": API_KEY, "sleep": record_sleep, **kwargs}
+    return GatewayClient(http, **options), sleeps  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("response_format", ["url", "b64_json"])
+async def test_generates_real_pngs(fake_gateway: FakeGateway, http: aiohttp.ClientSession, response_format: str) -> None:
+    client, _ = make_client(fake_gateway, http, response_format=response_format)
+    result = await client.generate(REQUEST)
+    assert len(result.images) == 2
+    assert result.request_id
+    for image in result.images:
+        with Image.open(io.BytesIO(image.data)) as decoded:
+            assert (decoded.format, decoded.size) == ("PNG", (1024, 1024))
+    assert (result.images[0].source_url is not None) == (response_format == "url")
+    (body,) = fake_gateway.requests
+    assert body == REQUEST.to_payload(response_format)  # type: ignore[arg-type]
+
+
+async def test_same_seed_same_bytes(fake_gateway: FakeGateway, http: aiohttp.ClientSession) -> None:
+    client, _ = make_client(fake_gateway, http)
+    first, again, other = await asyncio.gather(
+        client.generate(REQUEST), client.generate(REQUEST), client.generate(REQUEST.with_seed(12))
+    )
+    digest = [hashlib.sha256(i.data).hexdigest() for i in first.images]
+    assert digest == [hashlib.sha256(i.data).hexdigest() for i in again.images]
+    assert digest != [hashlib.sha256(i.data).hexdigest() for i in other.images]
+
+
+async def test_wan_palette_body_is_accepted(fake_gateway: FakeGateway, http: aiohttp.ClientSession) -> None:
+    request = WAN.build_request(
+        ImagineOptions(prompt="still life", size="1K", palette="#112233, #445566, #778899, #AABBCC"),
+        random_seed=lambda: 3,
+    )
+    client, _ = make_client(fake_gateway, http)
+    assert len((await client.generate(request)).images) == 1
+    assert fake_gateway.requests[0]["color_palette"][0] == {"hex": "#112233", "ratio": "25.00%"}
+
+
+async def test_unauthorized_and_key_not_leaked(
+    fake_gateway: FakeGateway, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, sleeps = make_client(fake_gateway, http, api_key="sk-wrong-secret")
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(Unauthorized) as info:
+        await client.generate(REQUEST)
+    assert info.value.status == 401 and sleeps == []
+    assert "sk-wrong-secret" not in caplog.text and "sk-wrong-secret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("fault", "error", "code"),
+    [
+        (Fault.MODERATION, ContentRejected, "DataInspectionFailed"),
+        (Fault.RESULT_MODERATION, ContentRejected, "DataInspectionFailed"),
+        (Fault.QUOTA, QuotaExhausted, "insufficient_user_quota"),
+        (Fault.MALFORMED, MalformedResponse, None),
+        (Fault.EMPTY, MalformedResponse, None),
+        (Fault.IMAGE_404, ImageDownloadFailed, None),
+    ],
+)
+async def test_failures_that_are_not_retried(
+    fake_gateway: FakeGateway, http: aiohttp.ClientSession, fault: Fault, error: type[Exception], code: str | None
+) -> None:
+    client, sleeps = make_client(fake_gateway, http)
+    fake_gateway.fail_next(fault)
+    with pytest.raises(error) as info:
+        await client.generate(REQUEST)
+    assert getattr(info.value, "code", None) == code
+    assert len(fake_gateway.requests) == 1 and sleeps == []
+
+
+async def test_moderation_request_id_is_extracted(fake_gateway: FakeGateway, http: aiohttp.ClientSession) -> None:
+    client, _ = make_client(fake_gateway, http)
+    fake_gateway.fail_next(Fault.MODERATION)
+    with pytest.raises(ContentRejected) as info:
+        await client.generate(REQUEST)
+    assert info.value.request_id == "fake-mod"
+
+
+async def test_invalid_request_is_bad_request(fake_gateway: FakeGateway, http: aiohttp.ClientSession) -> None:
+    client, sleeps = make_client(fake_gateway, http)
+    bad = GenerationRequest(model=QWEN.model_id, prompt="x", size="4096*4096", n=1, seed=1)
+    with pytest.raises(BadRequest) as info:
+        await client.generate(bad)
+    assert info.value.status == 400 and sleeps == []
+    assert fake_gateway.rejected
+
+
+@pytest.mark.parametrize("fault", [Fault.RATE_LIMIT, Fault.SERVER_500, Fault.BAD_GATEWAY, Fault.UNAVAILABLE])
+async def test_transient_failures_are_retried_with_backoff(
+    fake_gateway: FakeGateway, http: aiohttp.ClientSession, fault: Fault
+) -> None:
+    client, sleeps = make_client(fake_gateway, http)
+    fake_gateway.fail_next(fault, times=MAX_ATTEMPTS - 1)
+    result = await client.generate(REQUEST)
+    assert len(result.images) == 2
+    assert len(fake_gateway.requests) == MAX_ATTEMPTS
+    assert len(sleeps) == MAX_ATTEMPTS - 1 and all(0 < s <= 20 for s in sleeps)
+    assert sleeps[1] > 0.9  # the second wait backs off (jitter keeps it in [1, 2])
+
+
+@pytest.mark.parametrize(("fault", "error"), [(Fault.RATE_LIMIT, RateLimited), (Fault.UNAVAILABLE, ServerError)])
+async def test_retries_are_bounded(
+    fake_gateway: FakeGateway, http: aiohttp.ClientSession, fault: Fault, error: type[Exception]
+) -> None:
+    client, sleeps = make_client(fake_gateway, http)
+    fake_gateway.fail_next(fault, times=10)
+    with pytest.raises(error):
+        await client.generate(REQUEST)
+    assert len(fake_gateway.requests) == MAX_ATTEMPTS and len(sleeps) == MAX_ATTEMPTS - 1
+
+
+async def test_retry_after_is_honoured(fake_gateway: FakeGateway, http: aiohttp.ClientSession) -> None:
+    client, sleeps = make_client(fake_gateway, http)
+    fake_gateway.fail_next(Fault.RATE_LIMIT_RETRY_AFTER)
+    await client.generate(REQUEST)
+    assert sleeps == [0.0]
+
+
+async def test_hang_past_timeout(fake_gateway: FakeGateway, http: aiohttp.ClientSession) -> None:
+    client, _ = make_client(fake_gateway, http, timeout=0.3)
+    fake_gateway.fail_next(Fault.HANG)
+    with pytest.raises(GatewayTimeout):
+        await client.generate(REQUEST)
+    assert len(fake_gateway.requests) == 1  # a timeout is never retried: it may still be billed
+
+
+async def test_fewer_images_than_asked(fake_gateway: FakeGateway, http: aiohttp.ClientSession) -> None:
+    client, _ = make_client(fake_gateway, http)
+    fake_gateway.fail_next(Fault.FEWER)
+    with pytest.raises(IncompleteResult) as info:
+        await client.generate(REQUEST)
+    assert len(info.value.result.images) == 1 and info.value.expected == 2
+
+
+async def test_fewer_images_is_normal_in_image_set_mode(fake_gateway: FakeGateway, http: aiohttp.ClientSession) -> None:
+    request = WAN.build_request(ImagineOptions(prompt="comic", size="1K", n=3, sequential=True), random_seed=lambda: 1)
+    client, _ = make_client(fake_gateway, http)
+    fake_gateway.fail_next(Fault.FEWER)
+    assert len((await client.generate(request)).images) == 2
+
+
+async def test_download_size_cap(fake_gateway: FakeGateway, http: aiohttp.ClientSession) -> None:
+    client, _ = make_client(fake_gateway, http, download_limit=1000)
+    with pytest.raises(ImageDownloadFailed, match="larger"):
+        await client.generate(REQUEST)
+
+
+async def test_unreachable_gateway(http: aiohttp.ClientSession) -> None:
+    sleeps: list[float] = []
+
+    async def record(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    client = GatewayClient(http, base_url="http://127.0.0.1:9", api_key="k", sleep=record)
+    with pytest.raises(GatewayUnavailable):
+        await client.generate(REQUEST)
+    assert len(sleeps) == MAX_ATTEMPTS - 1
