@@ -1,0 +1,93 @@
+"""The bot: holds its collaborators as typed attributes and registers its commands."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.catalogue import SEED_MAX
+from bot.gateway import GatewayClient
+from bot.jobs import JobRunner
+from bot.settings import Settings
+from bot.storage import Storage
+from bot.ui.failures import new_error_id
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.imagine",)
+
+
+def random_seed() -> int:
+    """A fresh seed in the gateway's range."""
+    return secrets.randbelow(SEED_MAX + 1)
+
+
+class ImagineBot(commands.Bot):
+    """The Discord client. Built by the entry point, which owns the session and the database."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        storage: Storage,
+        gateway: GatewayClient,
+        seed_source: Callable[[], int] = random_seed,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents(guilds=True),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.settings = settings
+        self.storage = storage
+        self.gateway = gateway
+        self.jobs = JobRunner(storage=storage, gateway=gateway)
+        self.random_seed = seed_source
+        self.tree.on_error = self.on_app_command_error
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Register the slash commands, but only when they changed since the last sync."""
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        key = f"commands:{self.application_id}:{guild.id if guild else 'global'}"
+        if await self.storage.get_meta(key) == digest:
+            log.info("slash commands unchanged; not syncing")
+            return
+        synced = await self.tree.sync(guild=guild)
+        await self.storage.set_meta(key, digest)
+        log.info("synced %d slash commands %s", len(synced), f"to guild {guild.id}" if guild else "globally")
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s in %d servers", self.user, len(self.guilds))
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        """Last resort: log with an id and tell the user, never leaving "interaction failed"."""
+        error_id = new_error_id()
+        log.error("command error (error id %s)", error_id, exc_info=error)
+        text = f"💥 Something went wrong (error id `{error_id}`). Please try again."
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not report error %s to the user", error_id)

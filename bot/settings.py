@@ -1,0 +1,135 @@
+"""One settings object, read from the environment (and ``.env``) and validated before login."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+DEFAULT_GATEWAY_BASE_URL = "https://baze-api.powerbuyin.top"
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting; the message is one sentence naming it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A secret string that never shows itself in reprs, logs or tracebacks."""
+
+    _value: str = field(repr=False)
+
+    def get(self) -> str:
+        """Return the real value (only at the point of use)."""
+        return self._value
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    discord_token: Secret
+    gateway_api_key: Secret
+    gateway_base_url: str = DEFAULT_GATEWAY_BASE_URL
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    gateway_timeout: float = 300.0
+    gateway_response_format: Literal["url", "b64_json"] = "url"
+    discord_api_base_url: str | None = None
+
+    @property
+    def database_path(self) -> str:
+        """The SQLite file (or ``:memory:``) named by ``database_url``."""
+        return self.database_url.removeprefix("sqlite:///")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate settings; raise :class:`SettingsError` on the first bad one."""
+        values = dict(os.environ if env is None else env)
+
+        def get(name: str) -> str:
+            return values.get(name, "").strip()
+
+        token = get("DISCORD_TOKEN")
+        if not token:
+            raise SettingsError("DISCORD_TOKEN is not set: put your bot token from the Discord Developer Portal in .env.")
+        if any(c.isspace() for c in token) or token.lower().startswith("bot "):
+            raise SettingsError("DISCORD_TOKEN is malformed: give the bare token, without spaces or a 'Bot ' prefix.")
+        key = get("GATEWAY_API_KEY")
+        if not key:
+            raise SettingsError("GATEWAY_API_KEY is not set: put your image gateway API key in .env.")
+
+        data_dir = Path(get("DATA_DIR") or "data")
+        database_url = get("DATABASE_URL") or f"sqlite:///{data_dir / 'imagine.sqlite3'}"
+        if not database_url.startswith("sqlite:///") or database_url == "sqlite:///":
+            raise SettingsError(
+                "DATABASE_URL is not supported: use sqlite:///path/to/file.sqlite3 (PostgreSQL is not available yet)."
+            )
+
+        level = (get("LOG_LEVEL") or "INFO").upper()
+        if level not in _LOG_LEVELS:
+            raise SettingsError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}.")
+
+        response_format = get("GATEWAY_RESPONSE_FORMAT") or "url"
+        if response_format not in ("url", "b64_json"):
+            raise SettingsError("GATEWAY_RESPONSE_FORMAT must be url or b64_json.")
+
+        return cls(
+            discord_token=Secret(token),
+            gateway_api_key=Secret(key),
+            gateway_base_url=_http_url("GATEWAY_BASE_URL", get("GATEWAY_BASE_URL") or DEFAULT_GATEWAY_BASE_URL),
+            data_dir=data_dir,
+            database_url=database_url,
+            dev_guild_id=_snowflake("DEV_GUILD_ID", get("DEV_GUILD_ID")),
+            log_level=level,
+            gateway_timeout=_positive("GATEWAY_TIMEOUT", get("GATEWAY_TIMEOUT") or "300"),
+            gateway_response_format=response_format,  # type: ignore[arg-type]
+            discord_api_base_url=(
+                _http_url("DISCORD_API_BASE_URL", v) if (v := get("DISCORD_API_BASE_URL")) else None
+            ),
+        )
+
+    def configure_logging(self) -> None:
+        """Set up one-line-per-event logging at the configured level."""
+        logging.basicConfig(
+            level=self.log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", force=True
+        )
+        logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(self.log_level)))
+
+
+def _http_url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"{name} must be an http(s) URL such as https://example.com, not {value!r}.")
+    return value.rstrip("/")
+
+
+def _snowflake(name: str, value: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or not 15 <= len(value) <= 21:
+        raise SettingsError(f"{name} must be a server ID (a number of 17 to 20 digits), not {value!r}.")
+    return int(value)
+
+
+def _positive(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number > 0:
+        raise SettingsError(f"{name} must be a positive number of seconds, not {value!r}.")
+    return number

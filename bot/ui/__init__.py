@@ -1,0 +1,1 @@
+"""Discord-facing pieces: message text, failure wording and persistent buttons."""

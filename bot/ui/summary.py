@@ -1,0 +1,49 @@
+"""The text of a result message. Everything echoed is escaped; nothing can ping."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.catalogue import spec_for_model
+from bot.catalogue.sizes import dimensions
+from bot.images import PreparedImage
+from bot.storage import Generation
+
+PROMPT_PREVIEW = 300
+REVISED_PREVIEW = 200
+
+
+def quote(text: str, limit: int) -> str:
+    """Make user text safe to echo: one line, no markdown, no mentions, at most ``limit`` chars."""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(flat))
+
+
+def render_summary(
+    generation: Generation,
+    images: list[PreparedImage],
+    *,
+    elapsed: float,
+    revised_prompt: str | None,
+    notes: list[str],
+) -> str:
+    """Summarize a delivered result: model, prompt, size, count, seed, time, requester, id."""
+    request = generation.request
+    spec = spec_for_model(request.model)
+    width, height = dimensions(request.size, spec.sizes.presets)
+    size = f"{request.size} ({width}×{height})" if request.size in spec.sizes.presets else f"{width}×{height}"
+    count = f"{len(images)} image" + ("s" if len(images) != 1 else "")
+    lines = [
+        f"**{spec.display_name}** · {size} · {count} · seed `{request.seed}`",
+        f"> {quote(request.prompt, PROMPT_PREVIEW)}",
+    ]
+    if revised_prompt and revised_prompt.strip() != request.prompt.strip():
+        lines.append(f"✏️ Revised: {quote(revised_prompt, REVISED_PREVIEW)}")
+    if any(image.reencoded for image in images):
+        lines.append("📦 Re-encoded as WebP" + (" and downscaled" if any(i.downscaled for i in images) else "")
+                     + " to fit Discord's upload limit.")  # fmt: skip
+    lines.extend(notes)
+    lines.append(f"-# Requested by <@{generation.user_id}> · {elapsed:.1f} s · id `{generation.id}`")
+    return "\n".join(lines)

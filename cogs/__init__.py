@@ -1,0 +1,1 @@
+"""Slash-command extensions, loaded by ``bot.client.EXTENSIONS``."""
