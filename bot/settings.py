@@ -49,6 +49,7 @@ class Settings:
     gateway_timeout: float = 300.0
     gateway_response_format: Literal["url", "b64_json"] = "url"
     discord_api_base_url: str | None = None
+    discord_gateway_url: str | None = None
 
     @property
     def database_path(self) -> str:
@@ -100,6 +101,9 @@ class Settings:
             discord_api_base_url=(
                 _http_url("DISCORD_API_BASE_URL", v) if (v := get("DISCORD_API_BASE_URL")) else None
             ),
+            discord_gateway_url=(
+                _ws_url("DISCORD_GATEWAY_URL", v) if (v := get("DISCORD_GATEWAY_URL")) else None
+            ),
         )
 
     def configure_logging(self) -> None:
@@ -115,6 +119,13 @@ def _http_url(name: str, value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(f"{name} must be an http(s) URL such as https://example.com, not {value!r}.")
     return value.rstrip("/")
+
+
+def _ws_url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("ws", "wss") or not parts.netloc:
+        raise SettingsError(f"{name} must be a ws(s) URL such as wss://gateway.discord.gg, not {value!r}.")
+    return value
 
 
 def _snowflake(name: str, value: str) -> int | None:

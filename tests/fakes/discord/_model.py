@@ -1,0 +1,136 @@
+"""The fake's in-memory world: users, guilds, channels, messages, interactions."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+DISCORD_EPOCH_MS = 1420070400000
+_counter = itertools.count(1)
+
+
+def snowflake(at: float | None = None) -> int:
+    """A Discord snowflake whose timestamp is ``at`` (default: now)."""
+    millis = int((time.time() if at is None else at) * 1000)
+    return ((millis - DISCORD_EPOCH_MS) << 22) | (next(_counter) & 0x3FFFFF)
+
+
+def iso(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat()
+
+
+@dataclass
+class User:
+    id: int
+    username: str
+    bot: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": str(self.id), "username": self.username, "discriminator": "0", "global_name": self.username,
+                "avatar": None, "bot": self.bot, "public_flags": 0}  # fmt: skip
+
+
+@dataclass
+class Channel:
+    id: int
+    guild_id: int
+    name: str
+    bot_can_send: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": str(self.id), "type": 0, "guild_id": str(self.guild_id), "name": self.name, "position": 0,
+                "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
+                "last_message_id": None, "rate_limit_per_user": 0}  # fmt: skip
+
+
+@dataclass
+class Attachment:
+    id: int
+    filename: str
+    data: bytes
+    content_type: str
+    width: int | None
+    height: int | None
+
+    def to_json(self, base_url: str, channel_id: int) -> dict[str, Any]:
+        url = f"{base_url}/attachments/{channel_id}/{self.id}/{self.filename}"
+        out: dict[str, Any] = {"id": str(self.id), "filename": self.filename, "size": len(self.data),
+                               "url": url, "proxy_url": url, "content_type": self.content_type}  # fmt: skip
+        if self.width is not None:
+            out |= {"width": self.width, "height": self.height}
+        return out
+
+
+@dataclass
+class Message:
+    id: int
+    channel_id: int
+    guild_id: int | None
+    author: User
+    content: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    embeds: list[dict[str, Any]] = field(default_factory=list)
+    components: list[dict[str, Any]] = field(default_factory=list)
+    flags: int = 0
+    type: int = 0
+    webhook_id: int | None = None
+    interaction_id: int | None = None
+    reference_id: int | None = None
+    ephemeral_to: int | None = None  # user id that alone sees it
+    mentions: list[int] = field(default_factory=list)  # users that were actually pinged
+    mention_everyone: bool = False
+    created_at: float = field(default_factory=time.time)
+    edited_at: float | None = None
+    deleted: bool = False
+    revisions: int = 0
+
+    @property
+    def loading(self) -> bool:
+        return bool(self.flags & 128)
+
+    @property
+    def custom_ids(self) -> list[str]:
+        return [c["custom_id"] for row in self.components for c in row.get("components", []) if "custom_id" in c]
+
+    def to_json(self, base_url: str) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": str(self.id), "channel_id": str(self.channel_id), "author": self.author.to_json(),
+            "content": self.content, "timestamp": iso(self.created_at),
+            "edited_timestamp": iso(self.edited_at) if self.edited_at else None, "tts": False,
+            "mention_everyone": self.mention_everyone, "mentions": [], "mention_roles": [],
+            "attachments": [a.to_json(base_url, self.channel_id) for a in self.attachments],
+            "embeds": self.embeds, "components": self.components, "pinned": False, "type": self.type,
+            "flags": self.flags,
+        }  # fmt: skip
+        if self.guild_id is not None:
+            out["guild_id"] = str(self.guild_id)
+        if self.webhook_id is not None:
+            out["webhook_id"] = str(self.webhook_id)
+            out["application_id"] = str(self.webhook_id)
+        if self.reference_id is not None:
+            out["message_reference"] = {"message_id": str(self.reference_id), "channel_id": str(self.channel_id)}
+        return out
+
+
+@dataclass
+class Interaction:
+    id: int
+    token: str
+    type: int
+    user: User
+    channel: Channel
+    created_at: float  # on the fake's (controllable) clock
+    payload: dict[str, Any]
+    acked_at: float | None = None
+    ack_type: int | None = None
+    ack_latency: float | None = None  # real seconds from dispatch to acknowledgement
+    original_id: int | None = None
+    response: dict[str, Any] | None = None  # the callback body, for autocomplete/modal
+    dispatched_monotonic: float = field(default_factory=time.monotonic)
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acked_at is not None
