@@ -8,7 +8,7 @@ import signal
 import sys
 
 import discord
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 from bot.runtime import open_bot
 from bot.settings import Settings, SettingsError
@@ -37,7 +37,7 @@ async def run(settings: Settings) -> None:
 
 def main() -> None:
     """Console-script entry: load ``.env``, validate settings, run."""
-    load_dotenv()
+    load_dotenv(find_dotenv(usecwd=True))  # the .env beside where the bot is started
     try:
         settings = Settings.from_env()
     except SettingsError as error:

@@ -90,9 +90,11 @@ class Bed:
         log_path = self.data_dir / f"bot-{len(list(self.data_dir.glob('bot-*.log')))}.log"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with log_path.open("wb") as log:
-            env = {"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1", **self.env()}
+            env = {"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(PROJECT),
+                   **self.env()}  # fmt: skip
+            # cwd is the data dir, so a developer's own .env in the project is never picked up.
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", cwd=PROJECT, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT,
+                sys.executable, "-m", "bot", cwd=self.data_dir, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT,
                 stdin=asyncio.subprocess.DEVNULL,
             )  # fmt: skip
         child = BotProcess(process, log_path)
