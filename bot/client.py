@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -11,7 +12,7 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.catalogue import SEED_MAX
 from bot.gateway import GatewayClient
@@ -23,6 +24,8 @@ from bot.ui.failures import new_error_id
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.imagine",)
+HEARTBEAT_FILE = "heartbeat"  # touched while connected; read by `python -m bot.healthcheck`
+HEARTBEAT_SECONDS = 30
 
 
 def random_seed() -> int:
@@ -52,12 +55,13 @@ class ImagineBot(commands.Bot):
         self.gateway = gateway
         self.jobs = JobRunner(storage=storage, gateway=gateway)
         self.random_seed = seed_source
-        self.tree.on_error = self.on_app_command_error
+        self.tree.error(self.on_app_command_error)
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
+        self.heartbeat.start()
 
     async def sync_commands(self) -> None:
         """Register the slash commands, but only when they changed since the last sync."""
@@ -73,6 +77,13 @@ class ImagineBot(commands.Bot):
         synced = await self.tree.sync(guild=guild)
         await self.storage.set_meta(key, digest)
         log.info("synced %d slash commands %s", len(synced), f"to guild {guild.id}" if guild else "globally")
+
+    @tasks.loop(seconds=HEARTBEAT_SECONDS)
+    async def heartbeat(self) -> None:
+        """Prove liveness to the container's health check: connected and the loop is turning."""
+        if self.is_ready() and not self.is_closed():
+            path = self.settings.data_dir / HEARTBEAT_FILE
+            await asyncio.to_thread(path.touch)
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))

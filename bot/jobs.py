@@ -100,12 +100,24 @@ class JobRunner:
             await self._fail(interaction, generation, error, error_id=error_id)
             return
         await self._storage.mark_done(
-            generation.id, message_id=message.id, image_count=len(prepared), gateway_request_id=result.request_id
+            generation.id,
+            message_id=message.id,
+            image_count=len(prepared),
+            gateway_request_id=result.request_id,
         )
-        log.info("job %s delivered: images=%d elapsed=%.1fs", generation.id, len(prepared), time.monotonic() - started)
+        log.info(
+            "job %s delivered: images=%d elapsed=%.1fs",
+            generation.id,
+            len(prepared),
+            time.monotonic() - started,
+        )
 
     async def _deliver(
-        self, interaction: discord.Interaction[Any], generation: Generation, content: str, images: list[PreparedImage]
+        self,
+        interaction: discord.Interaction[Any],
+        generation: Generation,
+        content: str,
+        images: list[PreparedImage],
     ) -> discord.Message:
         batches = [images[i : i + MAX_FILES_PER_MESSAGE] for i in range(0, len(images), MAX_FILES_PER_MESSAGE)]
         message = await interaction.edit_original_response(

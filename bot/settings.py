@@ -66,7 +66,9 @@ class Settings:
 
         token = get("DISCORD_TOKEN")
         if not token:
-            raise SettingsError("DISCORD_TOKEN is not set: put your bot token from the Discord Developer Portal in .env.")
+            raise SettingsError(
+                "DISCORD_TOKEN is not set: put your bot token from the Discord Developer Portal in .env."
+            )
         if any(c.isspace() for c in token) or token.lower().startswith("bot "):
             raise SettingsError("DISCORD_TOKEN is malformed: give the bare token, without spaces or a 'Bot ' prefix.")
         key = get("GATEWAY_API_KEY")
@@ -98,12 +100,8 @@ class Settings:
             log_level=level,
             gateway_timeout=_positive("GATEWAY_TIMEOUT", get("GATEWAY_TIMEOUT") or "300"),
             gateway_response_format=response_format,  # type: ignore[arg-type]
-            discord_api_base_url=(
-                _http_url("DISCORD_API_BASE_URL", v) if (v := get("DISCORD_API_BASE_URL")) else None
-            ),
-            discord_gateway_url=(
-                _ws_url("DISCORD_GATEWAY_URL", v) if (v := get("DISCORD_GATEWAY_URL")) else None
-            ),
+            discord_api_base_url=(_http_url("DISCORD_API_BASE_URL", v) if (v := get("DISCORD_API_BASE_URL")) else None),
+            discord_gateway_url=(_ws_url("DISCORD_GATEWAY_URL", v) if (v := get("DISCORD_GATEWAY_URL")) else None),
         )
 
     def configure_logging(self) -> None:

@@ -168,7 +168,7 @@ class Storage:
     async def _update(self, generation_id: str, **columns: object) -> None:
         assignments = ", ".join(f"{name} = ?" for name in columns)
         await self._db.execute(
-            f"UPDATE generations SET {assignments} WHERE id = ?",  # noqa: S608 - names are ours
+            f"UPDATE generations SET {assignments} WHERE id = ?",
             (*columns.values(), generation_id),
         )
         await self._db.commit()

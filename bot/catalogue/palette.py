@@ -28,7 +28,8 @@ def parse_palette(text: str) -> tuple[PaletteColor, ...]:
     if not MIN_COLORS <= len(entries) <= MAX_COLORS:
         raise InvalidOption(
             FIELD,
-            f"needs {MIN_COLORS} to {MAX_COLORS} colours separated by commas, like `#1B2A41 30, #324A5F 25, #FFFFFF 45`",
+            f"needs {MIN_COLORS} to {MAX_COLORS} colours separated by commas, "
+            "like `#1B2A41 30, #324A5F 25, #FFFFFF 45`",
             text,
         )
     hexes: list[str] = []

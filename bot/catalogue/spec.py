@@ -74,9 +74,7 @@ class ModelSpec:
 
     def size_suggestions(self) -> list[SizeSuggestion]:
         """Presets first, then the aspect ratios, for autocomplete."""
-        out = [
-            SizeSuggestion(f"{name} — {w}×{h}", name) for name, (w, h) in self.sizes.presets.items()
-        ]
+        out = [SizeSuggestion(f"{name} — {w}×{h}", name) for name, (w, h) in self.sizes.presets.items()]
         for ratio, wire in self.ratio_sizes.items():
             w, h = dimensions(wire, self.sizes.presets)
             out.append(SizeSuggestion(f"{ratio} — {w}×{h}", wire))
@@ -92,7 +90,9 @@ class ModelSpec:
             raise InvalidOption("prompt", "must not be empty", options.prompt)
         if len(prompt) > self.prompt_max:
             raise InvalidOption(
-                "prompt", f"must be at most {self.prompt_max} characters, yours has {len(prompt)}", _clip(prompt)
+                "prompt",
+                f"must be at most {self.prompt_max} characters, yours has {len(prompt)}",
+                _clip(prompt),
             )
         self._reject_unsupported(options)
 
@@ -168,11 +168,7 @@ class ModelSpec:
             if not 1 <= count <= self.max_n_sequential:
                 raise InvalidOption("count", f"must be 1 to {self.max_n_sequential} in image-set mode", count)
         elif not 1 <= count <= self.max_n:
-            hint = (
-                f" (up to {self.max_n_sequential} with image-set mode)"
-                if self.supports(Feature.SEQUENTIAL)
-                else ""
-            )
+            hint = f" (up to {self.max_n_sequential} with image-set mode)" if self.supports(Feature.SEQUENTIAL) else ""
             raise InvalidOption("count", f"must be 1 to {self.max_n}{hint}", count)
         return count
 

@@ -75,7 +75,9 @@ class GatewayClient:
             raise GatewayTimeout(f"no answer from the gateway within {self._timeout:.0f}s") from None
         if len(result.images) < request.n and not request.enable_sequential:
             raise IncompleteResult(
-                f"gateway returned {len(result.images)} of {request.n} images", result=result, expected=request.n
+                f"gateway returned {len(result.images)} of {request.n} images",
+                result=result,
+                expected=request.n,
             )
         return result
 

@@ -31,7 +31,10 @@ class SameSeedButton(ui.DynamicItem[ui.Button[Any]], template=rf"img:same:{ID_PA
         self.generation_id = generation_id
         super().__init__(
             ui.Button(
-                label=label, emoji="🔁", style=discord.ButtonStyle.secondary, custom_id=f"img:same:{generation_id}"
+                label=label,
+                emoji="🔁",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"img:same:{generation_id}",
             )
         )
 
@@ -52,7 +55,10 @@ class NewSeedButton(ui.DynamicItem[ui.Button[Any]], template=rf"img:new:{ID_PATT
         self.generation_id = generation_id
         super().__init__(
             ui.Button(
-                label="New seed", emoji="🎲", style=discord.ButtonStyle.secondary, custom_id=f"img:new:{generation_id}"
+                label="New seed",
+                emoji="🎲",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"img:new:{generation_id}",
             )
         )
 

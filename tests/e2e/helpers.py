@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tests.fakes.discord import Interaction, Message
+from tests.fakes.discord import FakeDiscord, Interaction, Message
 from tests.fakes.gateway import FakeGateway, image_key
 from tests.fakes.images import render_png
-from tests.fakes.discord import FakeDiscord
 
 WAN_PRESETS = {"1K": (1024, 1024), "2K": (2048, 2048), "4K": (4096, 4096)}
 

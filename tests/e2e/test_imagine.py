@@ -111,12 +111,20 @@ async def test_size_autocomplete(bed: Bed, bot: ImagineBot) -> None:
 @pytest.mark.parametrize(
     ("model", "options", "expected"),
     [
-        ("qwen", {"size": "4096*4096"}, "**size** must be W*H with total pixels between 512×512 and 2048×2048"),
+        (
+            "qwen",
+            {"size": "4096*4096"},
+            "**size** must be W*H with total pixels between 512×512 and 2048×2048",
+        ),
         ("qwen", {"size": "banana"}, "You gave: `banana`"),
         ("wan", {"count": 8}, "**count** must be 1 to 4 (up to 12 with image-set mode)"),
         ("wan", {"size": "4K", "image_set": True}, "in image-set mode"),
         ("wan", {"palette": "#FFFFFF, #000000"}, "**palette** needs 3 to 10 colours"),
-        ("wan", {"palette": "#FFFFFF, #000000, #123456", "image_set": True}, "cannot be combined with image-set"),
+        (
+            "wan",
+            {"palette": "#FFFFFF, #000000, #123456", "image_set": True},
+            "cannot be combined with image-set",
+        ),
         ("wan", {"image_set": True, "thinking": True}, "**thinking** only works with image-set mode"),
     ],
 )
@@ -203,7 +211,9 @@ async def test_gateway_failures_get_specific_messages(
 async def test_persistent_rate_limit_and_server_errors(bed: Bed, bot: ImagineBot) -> None:
     bot.gateway._sleep = lambda _s: asyncio.sleep(0)  # type: ignore[method-assign]  # no real backoff waits
     bed.gateway.fail_next(Fault.RATE_LIMIT, times=3)
-    limited = await result_of(bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="a", size="512*512"))
+    limited = await result_of(
+        bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="a", size="512*512")
+    )
     assert "rate limiting" in limited.content
     bed.gateway.fail_next(Fault.UNAVAILABLE, times=3)
     down = await result_of(bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="b", size="512*512"))

@@ -36,9 +36,7 @@ async def run_with_env(env: dict[str, str], cwd: str) -> tuple[int, str]:
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL is not supported"),
     ],
 )
-async def test_bad_settings_stop_start_up_with_one_clear_sentence(
-    bed: Bed, change: dict[str, str], named: str
-) -> None:
+async def test_bad_settings_stop_start_up_with_one_clear_sentence(bed: Bed, change: dict[str, str], named: str) -> None:
     bed.data_dir.mkdir(parents=True, exist_ok=True)
     code, output = await run_with_env({**bed.env(), **change}, str(bed.data_dir))
     assert code == 2

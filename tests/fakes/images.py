@@ -24,7 +24,12 @@ def render_png(key: str, width: int, height: int, *, noisy: bool = False) -> byt
         draw = ImageDraw.Draw(image)
         for i in range(4):
             a, b, c, d = digest[4 + i * 4 : 8 + i * 4]
-            box = (a * width // 512, b * height // 512, width // 2 + c * width // 512, height // 2 + d * height // 512)
+            box = (
+                a * width // 512,
+                b * height // 512,
+                width // 2 + c * width // 512,
+                height // 2 + d * height // 512,
+            )
             draw.rectangle(box, fill=tuple(digest[16 + i * 3 : 19 + i * 3]))
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=1)

@@ -62,7 +62,13 @@ def test_wan_sequential_has_the_smaller_size_range_and_no_4k() -> None:
 
 def test_defaults_are_explicit() -> None:
     qwen = build(QWEN)
-    assert (qwen.size, qwen.n, qwen.seed, qwen.watermark, qwen.prompt_extend) == ("2048*2048", 1, 42, False, True)
+    assert (qwen.size, qwen.n, qwen.seed, qwen.watermark, qwen.prompt_extend) == (
+        "2048*2048",
+        1,
+        42,
+        False,
+        True,
+    )
     assert qwen.thinking_mode is None and qwen.enable_sequential is None and qwen.color_palette is None
     wan = build(WAN)
     assert (wan.size, wan.n, wan.thinking_mode, wan.enable_sequential) == ("2K", 1, True, False)
@@ -142,7 +148,11 @@ def test_wan_palette_and_thinking_need_sequential_off() -> None:
 
 def test_palette_with_ratios() -> None:
     colors = parse_palette("#1b2a41 30, #324A5F 25%, 0C1821 45")
-    assert [(c.hex, c.ratio) for c in colors] == [("#1B2A41", "30.00%"), ("#324A5F", "25.00%"), ("#0C1821", "45.00%")]
+    assert [(c.hex, c.ratio) for c in colors] == [
+        ("#1B2A41", "30.00%"),
+        ("#324A5F", "25.00%"),
+        ("#0C1821", "45.00%"),
+    ]
 
 
 def test_palette_equal_split_sums_to_exactly_100() -> None:

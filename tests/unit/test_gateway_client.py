@@ -28,12 +28,14 @@ from bot.gateway import (
 )
 from bot.gateway.models import GenerationRequest
 from bot.gateway.retry import MAX_ATTEMPTS
-from tests.fakes.gateway import API_KEY, Fault, FakeGateway
+from tests.fakes.gateway import API_KEY, FakeGateway, Fault
 
 REQUEST = QWEN.build_request(ImagineOptions(prompt="a red fox", size="1024*1024", n=2, seed=11), random_seed=lambda: 0)
 
 
-def make_client(gateway: FakeGateway, http: aiohttp.ClientSession, **kwargs: object) -> tuple[GatewayClient, list[float]]:
+def make_client(
+    gateway: FakeGateway, http: aiohttp.ClientSession, **kwargs: object
+) -> tuple[GatewayClient, list[float]]:
     sleeps: list[float] = []
 
     async def record_sleep(seconds: float) -> None:
@@ -44,7 +46,9 @@ def make_client(gateway: FakeGateway, http: aiohttp.ClientSession, **kwargs: obj
 
 
 @pytest.mark.parametrize("response_format", ["url", "b64_json"])
-async def test_generates_real_pngs(fake_gateway: FakeGateway, http: aiohttp.ClientSession, response_format: str) -> None:
+async def test_generates_real_pngs(
+    fake_gateway: FakeGateway, http: aiohttp.ClientSession, response_format: str
+) -> None:
     client, _ = make_client(fake_gateway, http, response_format=response_format)
     result = await client.generate(REQUEST)
     assert len(result.images) == 2
@@ -100,7 +104,11 @@ async def test_unauthorized_and_key_not_leaked(
     ],
 )
 async def test_failures_that_are_not_retried(
-    fake_gateway: FakeGateway, http: aiohttp.ClientSession, fault: Fault, error: type[Exception], code: str | None
+    fake_gateway: FakeGateway,
+    http: aiohttp.ClientSession,
+    fault: Fault,
+    error: type[Exception],
+    code: str | None,
 ) -> None:
     client, sleeps = make_client(fake_gateway, http)
     fake_gateway.fail_next(fault)

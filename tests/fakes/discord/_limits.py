@@ -59,7 +59,9 @@ def check_components(rows: list[dict[str, Any]]) -> None:
             raise invalid_form(f"components.{r}.type", "UNION_TYPE_CHOICES", "Value must be an action row here.")
         children = row.get("components") or []
         if not 1 <= len(children) <= MAX_BUTTONS_PER_ROW:
-            raise invalid_form(f"components.{r}.components", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
+            raise invalid_form(
+                f"components.{r}.components", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length."
+            )
         for c, child in enumerate(children):
             where = f"components.{r}.components.{c}"
             if child.get("type") == 2 and child.get("style") == 5:
@@ -70,7 +72,11 @@ def check_components(rows: list[dict[str, Any]]) -> None:
             if not isinstance(custom_id, str) or not 1 <= len(custom_id) <= MAX_CUSTOM_ID:
                 raise invalid_form(f"{where}.custom_id", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
             if custom_id in seen:
-                raise invalid_form(f"{where}.custom_id", "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated")
+                raise invalid_form(
+                    f"{where}.custom_id",
+                    "COMPONENT_CUSTOM_ID_DUPLICATED",
+                    "Component custom id cannot be duplicated",
+                )
             seen.add(custom_id)
             if len(child.get("label") or "") > MAX_LABEL:
                 raise invalid_form(f"{where}.label", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_LABEL} or fewer in length.")
@@ -85,7 +91,9 @@ def check_commands(commands: list[dict[str, Any]]) -> None:
         kind = command.get("type", 1)
         key = (kind, command.get("name", ""))
         if key in names:
-            raise invalid_form(f"{i}.name", "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique")
+            raise invalid_form(
+                f"{i}.name", "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique"
+            )
         names.add(key)
         _check_named(command, f"{i}", chat_input=kind == 1)
         _check_options(command.get("options") or [], f"{i}.options", depth=0)
@@ -109,7 +117,9 @@ def _check_options(options: list[dict[str, Any]], where: str, depth: int) -> Non
         here = f"{where}.{i}"
         _check_named(option, here)
         if option["name"] in names:
-            raise invalid_form(f"{here}.name", "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", "Duplicate option name")
+            raise invalid_form(
+                f"{here}.name", "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", "Duplicate option name"
+            )
         names.add(option["name"])
         kind = option.get("type")
         if kind in (1, 2):  # sub-command / group
@@ -119,14 +129,22 @@ def _check_options(options: list[dict[str, Any]], where: str, depth: int) -> Non
             continue
         if option.get("required"):
             if seen_optional:
-                raise invalid_form(here, "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID", "Required options must be placed before non-required options")
+                raise invalid_form(
+                    here,
+                    "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                    "Required options must be placed before non-required options",
+                )
         else:
             seen_optional = True
         choices = option.get("choices") or []
         if len(choices) > MAX_CHOICES:
             raise invalid_form(f"{here}.choices", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CHOICES} or fewer in length.")
         if choices and option.get("autocomplete"):
-            raise invalid_form(here, "APPLICATION_COMMAND_OPTION_CHOICES_AUTOCOMPLETE", "Autocomplete and choices are exclusive")
+            raise invalid_form(
+                here,
+                "APPLICATION_COMMAND_OPTION_CHOICES_AUTOCOMPLETE",
+                "Autocomplete and choices are exclusive",
+            )
         if kind == 3 and (option.get("max_length") or 0) > 6000:
             raise invalid_form(f"{here}.max_length", "NUMBER_TYPE_MAX", "int value should be <= 6000.")
 

@@ -111,7 +111,10 @@ class Message:
             out["webhook_id"] = str(self.webhook_id)
             out["application_id"] = str(self.webhook_id)
         if self.reference_id is not None:
-            out["message_reference"] = {"message_id": str(self.reference_id), "channel_id": str(self.channel_id)}
+            out["message_reference"] = {
+                "message_id": str(self.reference_id),
+                "channel_id": str(self.channel_id),
+            }
         return out
 
 

@@ -216,9 +216,8 @@ class FakeDiscord:
             self._apply(message, data, files, replace_attachments="attachments" in data)
         elif kind == 8:
             check_autocomplete_choices(data.get("choices", []))
-        elif kind == 9:
-            if interaction.type == 5 or interaction.type == 4:
-                raise DiscordError(400, 50035, "Invalid Form Body", {"type": {"_errors": [{"code": "INTERACTION_RESPONSE_TYPE_INVALID", "message": "Modal cannot be a response here"}]}})  # fmt: skip
+        elif kind == 9 and interaction.type in (4, 5):
+            raise E.invalid_form("type", "INTERACTION_RESPONSE_TYPE_INVALID", "A modal cannot answer this interaction")
         interaction.acked_at = self.now()
         interaction.ack_latency = time.monotonic() - interaction.dispatched_monotonic
         interaction.ack_type = kind
@@ -291,7 +290,9 @@ class FakeDiscord:
     async def _list_messages(self, request: web.Request) -> web.Response:
         self._bot_auth(request)
         channel = self._channel(request)
-        visible = [m for m in self.messages.values() if m.channel_id == channel.id and not m.deleted and m.ephemeral_to is None]
+        visible = [
+            m for m in self.messages.values() if m.channel_id == channel.id and not m.deleted and m.ephemeral_to is None
+        ]
         limit = int(request.query.get("limit", "50"))
         return _json([m.to_json(self.base_url) for m in sorted(visible, key=lambda m: -m.id)[:limit]])
 
@@ -389,7 +390,9 @@ class FakeDiscord:
         users = {int(u) for u in allowed.get("users", [])}
         mentioned = [int(u) for u in _MENTION.findall(message.content)]
         message.mentions = [u for u in mentioned if "users" in parse or u in users]
-        message.mention_everyone = "everyone" in parse and ("@everyone" in message.content or "@here" in message.content)
+        message.mention_everyone = "everyone" in parse and (
+            "@everyone" in message.content or "@here" in message.content
+        )
 
     def _attachment(self, filename: str, data: bytes) -> Attachment:
         width = height = None
@@ -448,10 +451,11 @@ class FakeDiscord:
         return {
             "id": str(self.guild_id), "name": "Test Server", "icon": None, "owner_id": str(self.users["alice"].id),
             "unavailable": False, "member_count": 5, "large": False, "features": [], "premium_tier": 0,
-            "roles": [everyone], "emojis": [], "stickers": [], "channels": [c.to_json() for c in self.channels.values()],
-            "threads": [], "members": [bot_member], "presences": [], "voice_states": [], "joined_at": "2026-01-01T00:00:00+00:00",
-            "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
-            "system_channel_id": None, "preferred_locale": "en-US", "nsfw_level": 0, "premium_progress_bar_enabled": False,
+            "roles": [everyone], "emojis": [], "stickers": [], "threads": [], "members": [bot_member],
+            "channels": [c.to_json() for c in self.channels.values()], "presences": [], "voice_states": [],
+            "joined_at": "2026-01-01T00:00:00+00:00", "verification_level": 0, "default_message_notifications": 0,
+            "explicit_content_filter": 0, "mfa_level": 0, "system_channel_id": None, "preferred_locale": "en-US",
+            "nsfw_level": 0, "premium_progress_bar_enabled": False,
         }  # fmt: skip
 
     async def _send(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
@@ -537,7 +541,9 @@ class FakeDiscord:
         data = self._command_data(name, subcommand, options, focused=None)
         return await self._inject(2, self.users[user], data, channel=channel)
 
-    async def autocomplete(self, user: str, name: str, subcommand: str, focused: str, **options: Any) -> list[dict[str, Any]]:
+    async def autocomplete(
+        self, user: str, name: str, subcommand: str, focused: str, **options: Any
+    ) -> list[dict[str, Any]]:
         """Type into an autocomplete option and return the choices the bot offers."""
         data = self._command_data(name, subcommand, options, focused=focused)
         interaction = await self._inject(4, self.users[user], data)

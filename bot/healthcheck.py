@@ -1,0 +1,34 @@
+"""Container health check: healthy while the bot's heartbeat file is fresh.
+
+Run as ``python -m bot.healthcheck``; exits 0 when healthy, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from bot.client import HEARTBEAT_FILE, HEARTBEAT_SECONDS
+
+MAX_AGE = 3 * HEARTBEAT_SECONDS
+
+
+def main() -> int:
+    """Check the heartbeat written by the running bot."""
+    path = Path(os.environ.get("DATA_DIR") or "data") / HEARTBEAT_FILE
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        print(f"unhealthy: no heartbeat at {path}")
+        return 1
+    if age > MAX_AGE:
+        print(f"unhealthy: last heartbeat {age:.0f}s ago")
+        return 1
+    print(f"healthy: last heartbeat {age:.0f}s ago")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Settings: defaults, validation messages, and secrets that never print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import DEFAULT_GATEWAY_BASE_URL, Settings, SettingsError
+
+BASE = {"DISCORD_TOKEN": "abc.def.ghi", "GATEWAY_API_KEY": "sk-secret"}
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env(BASE)
+    assert settings.gateway_base_url == DEFAULT_GATEWAY_BASE_URL == "https://baze-api.powerbuyin.top"
+    assert settings.data_dir == Path("data")
+    assert settings.database_path == "data/imagine.sqlite3"
+    assert settings.dev_guild_id is None and settings.log_level == "INFO"
+    assert settings.discord_api_base_url is None and settings.discord_gateway_url is None
+
+
+def test_values_are_read_and_normalized() -> None:
+    settings = Settings.from_env({
+        **BASE, "GATEWAY_BASE_URL": "https://api.powertokens.ai/", "DATA_DIR": "/srv/bot",
+        "DEV_GUILD_ID": "123456789012345678", "LOG_LEVEL": "debug", "GATEWAY_TIMEOUT": "90",
+    })  # fmt: skip
+    assert settings.gateway_base_url == "https://api.powertokens.ai"
+    assert settings.database_path == "/srv/bot/imagine.sqlite3"
+    assert settings.dev_guild_id == 123456789012345678
+    assert settings.log_level == "DEBUG" and settings.gateway_timeout == 90
+
+
+def test_secrets_never_print() -> None:
+    settings = Settings.from_env(BASE)
+    for text in (repr(settings), str(settings), f"{settings.discord_token}", repr(settings.gateway_api_key)):
+        assert "sk-secret" not in text and "abc.def.ghi" not in text
+    assert settings.gateway_api_key.get() == "sk-secret"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"GATEWAY_API_KEY": "k"}, "DISCORD_TOKEN"),
+        ({"DISCORD_TOKEN": "Bot abc", "GATEWAY_API_KEY": "k"}, "DISCORD_TOKEN"),
+        ({"DISCORD_TOKEN": "t"}, "GATEWAY_API_KEY"),
+        ({**BASE, "GATEWAY_TIMEOUT": "0"}, "GATEWAY_TIMEOUT"),
+        ({**BASE, "GATEWAY_RESPONSE_FORMAT": "png"}, "GATEWAY_RESPONSE_FORMAT"),
+        ({**BASE, "DISCORD_GATEWAY_URL": "http://x"}, "DISCORD_GATEWAY_URL"),
+        ({**BASE, "DEV_GUILD_ID": "12"}, "DEV_GUILD_ID"),
+    ],
+)
+def test_bad_values_name_the_setting(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env(env)
+    message = str(info.value)
+    assert message.startswith(named) and message.endswith(".") and message.count(". ") <= 1
+    assert "sk-secret" not in message
