@@ -34,8 +34,9 @@ def prepare_image(data: bytes, *, stem: str, limit: int) -> PreparedImage:
     The original is kept when it fits. Otherwise it becomes a high-quality WebP, then is
     downscaled step by step until it fits.
     """
+    # Opening reads only the header (format, size): enough to know it is an image. The pixels
+    # are decoded only when the image must be re-encoded: decoding a 2K PNG costs ~40 ms of CPU.
     with Image.open(io.BytesIO(data)) as image:
-        image.load()
         extension = (image.format or "png").lower()
         size = image.size
         if len(data) <= limit:

@@ -10,7 +10,7 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,16 +85,18 @@ class Bed:
                 await asyncio.wait_for(runner, 10)
 
     @asynccontextmanager
-    async def bot_process(self, *, wait: bool = True) -> AsyncIterator[BotProcess]:
-        """Run ``python -m bot`` as a child process; killed at the end if still running."""
+    async def bot_process(
+        self, *, wait: bool = True, argv: Sequence[str] = ("-m", "bot"), env: Mapping[str, str] | None = None
+    ) -> AsyncIterator[BotProcess]:
+        """Run ``python -m bot`` (or ``argv``) as a child process; killed at the end if still running."""
         log_path = self.data_dir / f"bot-{len(list(self.data_dir.glob('bot-*.log')))}.log"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with log_path.open("wb") as log:
-            env = {"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(PROJECT),
-                   **self.env()}  # fmt: skip
+            child_env = {"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(PROJECT),
+                         **self.env(), **(env or {})}  # fmt: skip
             # cwd is the data dir, so a developer's own .env in the project is never picked up.
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", cwd=self.data_dir, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT,
+                sys.executable, *argv, cwd=self.data_dir, env=child_env, stdout=log, stderr=asyncio.subprocess.STDOUT,
                 stdin=asyncio.subprocess.DEVNULL,
             )  # fmt: skip
         child = BotProcess(process, log_path)

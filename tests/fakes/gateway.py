@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .images import render_png
+from .images import ImageStyle, render_png
 
 QWEN = "qwen-image-2.0-pro"
 WAN = "wan2.7-image-pro"
@@ -66,7 +66,7 @@ class FakeGateway:
     api_key: str = API_KEY
     latency: float = 0.0
     response_format_override: str | None = None
-    noisy_images: bool = False
+    image_style: ImageStyle = "flat"
     url_ttl: float = 24 * 3600
     requests: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[tuple[int, str]] = field(default_factory=list)
@@ -121,7 +121,7 @@ class FakeGateway:
         for index in range(count):
             png = await asyncio.to_thread(
                 render_png, image_key(model, prompt, width, height, body["seed"], index), width, height,
-                noisy=self.noisy_images,
+                style=self.image_style,
             )  # fmt: skip
             item: dict[str, Any] = {"revised_prompt": ""}
             if fmt == "b64_json":

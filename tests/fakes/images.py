@@ -5,20 +5,27 @@ from __future__ import annotations
 import hashlib
 import io
 from functools import lru_cache
+from typing import Literal
 
 from PIL import Image, ImageDraw
 
+ImageStyle = Literal["flat", "textured", "noisy"]
+
 
 @lru_cache(maxsize=64)
-def render_png(key: str, width: int, height: int, *, noisy: bool = False) -> bytes:
+def render_png(key: str, width: int, height: int, *, style: ImageStyle = "flat") -> bytes:
     """A PNG of ``width``×``height`` whose pixels depend only on ``key``.
 
-    ``noisy`` fills it with incompressible noise, for tests of upload-size limits.
+    ``flat`` compresses to almost nothing (fast tests); ``textured`` weighs what a real model's
+    PNG does (≈ 4 MB at 2048²); ``noisy`` is incompressible, for upload-limit tests.
     """
     digest = hashlib.sha256(key.encode()).digest()
-    if noisy:
-        seed = int.from_bytes(digest[:4], "big")
-        image = Image.effect_noise((width, height), 64 + seed % 64).convert("RGB")
+    sigma = 64 + int.from_bytes(digest[:4], "big") % 64
+    if style == "noisy":
+        image = Image.effect_noise((width, height), sigma).convert("RGB")
+    elif style == "textured":
+        small = Image.effect_noise((max(width // 8, 1), max(height // 8, 1)), sigma).convert("RGB")
+        image = small.resize((width, height), Image.Resampling.BICUBIC)
     else:
         image = Image.new("RGB", (width, height), tuple(digest[:3]))
         draw = ImageDraw.Draw(image)

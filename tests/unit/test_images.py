@@ -18,7 +18,7 @@ def test_an_image_that_fits_is_untouched() -> None:
 
 
 def test_a_large_image_is_reencoded_then_downscaled_until_it_fits() -> None:
-    png = render_png("noise", 1024, 1024, noisy=True)
+    png = render_png("noise", 1024, 1024, style="noisy")
     limit = 200_000
     assert len(png) > limit
     prepared = prepare_image(png, stem="abc_2", limit=limit)

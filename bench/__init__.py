@@ -1,0 +1,1 @@
+"""Benchmarks: the bot against the local Discord and gateway, compared with a minimal reference bot."""

@@ -1,0 +1,177 @@
+"""``python -m bench``: measure our bot against a minimal reference bot on the same local bed.
+
+Prints a table (ours, reference, ratio) and writes ``bench/results/latest.json``. These are
+measurements, not pass/fail checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
+
+from tests.bed import Bed, BotProcess, open_bed
+from tests.fakes.discord import Interaction
+
+RESULTS = Path(__file__).parent / "results"
+BOTS = {"ours": ("-m", "bench.probe", "bot"), "reference": ("-m", "bench.probe", "reference")}
+GATEWAY_LATENCY = 1.0
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class RssSampler:
+    """Samples a process's RSS every 50 ms while active; keeps the peak."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._task = pid, 0.0, None  # type: ignore[var-annotated]
+
+    async def __aenter__(self) -> RssSampler:
+        async def sample() -> None:
+            while True:
+                self.peak = max(self.peak, rss_mib(self.pid))
+                await asyncio.sleep(0.05)
+
+        self._task = asyncio.create_task(sample())  # type: ignore[assignment]
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self._task.cancel()  # type: ignore[attr-defined]
+
+
+async def job(bed: Bed, options: dict[str, Any], started: list[Interaction] | None = None) -> float:
+    """One /imagine qwen from dispatch to delivered files; returns seconds."""
+    t0 = time.monotonic()
+    interaction = await bed.discord.slash("alice", "imagine", "qwen", **options)
+    if started is not None:
+        started.append(interaction)
+    await bed.discord.wait_original(interaction, lambda m: len(m.attachments) >= options.get("count", 1), 300)
+    return time.monotonic() - t0
+
+
+async def bounded(n: int, concurrency: int, make: Callable[[int], Any]) -> list[float]:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> float:
+        async with gate:
+            return float(await make(i))
+
+    return list(await asyncio.gather(*(one(i) for i in range(n))))
+
+
+def lag_p99(lag_file: Path, since: float, until: float) -> float:
+    samples = []
+    for line in lag_file.read_text().splitlines():
+        stamp, lag = line.split()
+        if since <= float(stamp) <= until:
+            samples.append(float(lag))
+    return pct(samples, 99) * 1000
+
+
+async def measure(name: str, quick: bool) -> dict[str, float]:
+    """Every figure for one bot, each phase on the same fresh bed."""
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        async with open_bed(Path(tmp) / "data") as bed:
+            lag_file = Path(tmp) / "lag.txt"
+            t0 = time.monotonic()
+            launcher: AbstractAsyncContextManager[BotProcess] = bed.bot_process(
+                argv=BOTS[name], env={"BENCH_LAG_FILE": str(lag_file), "LOG_LEVEL": "WARNING"}
+            )
+            async with launcher as process:
+                figures["cold start to READY, s"] = time.monotonic() - t0
+                pid = process.process.pid
+                small = {"prompt": "bench", "size": "512*512", "seed": 1}
+
+                # 1. acknowledgement latency under a burst of 200 commands in 1 s
+                bed.gateway.latency = 0.5
+                burst = 50 if quick else 200
+                started: list[Interaction] = []
+
+                async def burst_job(i: int) -> float:
+                    await asyncio.sleep(i / burst)
+                    return await job(bed, {**small, "seed": i}, started)
+
+                await asyncio.gather(*(burst_job(i) for i in range(burst)))
+                acks = [i.ack_latency or float("nan") for i in started]
+                figures["ack latency p50, ms"] = pct(acks, 50) * 1000
+                figures["ack latency p99, ms"] = pct(acks, 99) * 1000
+
+                # 2. overhead beyond gateway time, 2K PNG (realistic ≈ 4 MB each)
+                bed.gateway.latency = GATEWAY_LATENCY
+                bed.gateway.image_style = "textured"
+                for count in (1, 4):
+                    options = {"prompt": "overhead", "size": "2048*2048", "count": count, "seed": 7}
+                    await job(bed, options)  # warm the gateway's render cache
+                    runs = [await job(bed, options) - GATEWAY_LATENCY for _ in range(3 if quick else 10)]
+                    figures[f"overhead 2K n={count} median, s"] = statistics.median(runs)
+                    figures[f"overhead 2K n={count} p95, s"] = pct(runs, 95)
+
+                # 3. peak RSS and loop lag with 50 concurrent 2K n=4 jobs
+                heavy = {"prompt": "overhead", "size": "2048*2048", "count": 4, "seed": 7}
+                since = time.time()
+                async with RssSampler(pid) as sampler:
+                    await bounded(20 if quick else 50, 50, lambda _i: job(bed, heavy))
+                figures["peak RSS, 50 × 2K n=4, MiB"] = sampler.peak
+                figures["event-loop lag p99, ms"] = lag_p99(lag_file, since, time.time())
+
+                # 4. throughput with an instant gateway, then RSS after 1000 jobs
+                bed.gateway.latency = 0.0
+                bed.gateway.image_style = "flat"
+                total = 200 if quick else 1000
+                t1 = time.monotonic()
+                await bounded(total, 25, lambda i: job(bed, {**small, "seed": 10_000 + i}))
+                figures["throughput, jobs/s"] = total / (time.monotonic() - t1)
+                figures[f"RSS after {total} more jobs, MiB"] = rss_mib(pid)
+            errors = [e for e in bed.discord.errors if e[1] >= 400]
+            figures["Discord errors"] = float(len(errors))
+    return figures
+
+
+def render(results: dict[str, dict[str, float]]) -> str:
+    ours, ref = results["ours"], results["reference"]
+    lines = ["| metric | ours | reference | ratio |", "|---|---:|---:|---:|"]
+    for key, value in ours.items():
+        other = ref.get(key, float("nan"))
+        ratio = value / other if other else float("nan")
+        lines.append(f"| {key} | {value:.3f} | {other:.3f} | {ratio:.2f} |")
+    return "\n".join(lines)
+
+
+async def main_async(quick: bool) -> None:
+    results = {name: await measure(name, quick) for name in BOTS}
+    table = render(results)
+    print(table)
+    RESULTS.mkdir(exist_ok=True)
+    meta = {"python": platform.python_version(), "machine": platform.machine(), "quick": quick,
+            "gateway_latency_s": GATEWAY_LATENCY, "when": time.strftime("%Y-%m-%d %H:%M:%S")}  # fmt: skip
+    (RESULTS / "latest.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+    print(f"\nwrote {RESULTS / 'latest.json'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller counts, for a smoke run")
+    asyncio.run(main_async(parser.parse_args().quick))
+
+
+if __name__ == "__main__":
+    main()
