@@ -30,8 +30,10 @@ class ReferenceBot(discord.Client):
         async def qwen(interaction: discord.Interaction[Any], prompt: str, size: str = "1024*1024",
                        count: int = 1, seed: int = 0) -> None:  # fmt: skip
             await interaction.response.defer(thinking=True)
-            body = {"model": "qwen-image-2.0-pro", "response_format": "url", "size": size, "n": count, "seed": seed,
-                    "input": {"messages": [{"role": "user", "content": [{"text": prompt}]}]}, "watermark": False}  # fmt: skip
+            body = {
+                "model": "qwen-image-2.0-pro", "response_format": "url", "size": size, "n": count, "seed": seed,
+                "input": {"messages": [{"role": "user", "content": [{"text": prompt}]}]}, "watermark": False,
+            }  # fmt: skip
             headers = {"Authorization": f"Bearer {os.environ['GATEWAY_API_KEY']}"}
             url = os.environ["GATEWAY_BASE_URL"] + "/v1/images/generations"
             async with self.session.post(url, json=body, headers=headers) as response:
