@@ -85,6 +85,10 @@ class ImagineBot(commands.Bot):
             path = self.settings.data_dir / HEARTBEAT_FILE
             await asyncio.to_thread(path.touch)
 
+    @heartbeat.before_loop
+    async def _first_heartbeat_when_ready(self) -> None:
+        await self.wait_until_ready()
+
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
 
