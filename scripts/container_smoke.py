@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.bed import open_bed  # noqa: E402
+from tests.bed import open_bed
 
 
 async def output(*args: str) -> str:
