@@ -26,9 +26,11 @@ _EMBED_FIELDS = {"title": 256, "description": 4096}
 def check_message(payload: dict[str, Any], file_count: int) -> None:
     """Content, embeds, components and attachment counts of a message create/edit."""
     content = payload.get("content")
-    if content is not None and len(content) > MAX_CONTENT:
+    if isinstance(content, str) and len(content) > MAX_CONTENT:
         raise invalid_form("content", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CONTENT} or fewer in length.")
     embeds = payload.get("embeds") or []
+    if not isinstance(embeds, list):
+        return  # wrong types are the schema's to report
     if len(embeds) > MAX_EMBEDS:
         raise invalid_form("embeds", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_EMBEDS} or fewer in length.")
     total = 0

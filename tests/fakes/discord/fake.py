@@ -145,8 +145,8 @@ class FakeDiscord:
             raise error_from(E.MISSING_ACCESS)
         body = await request.json()
         template = request.match_info.route.resource.canonical  # type: ignore[union-attr]
-        self._validator.validate("put", _openapi_template(template), body)
         check_commands(body)
+        self._validator.validate("put", _openapi_template(template), body)
         scope = request.match_info.get("guild", "global")
         stored = []
         for command in body:
@@ -188,6 +188,8 @@ class FakeDiscord:
     async def _callback(self, request: web.Request) -> web.Response:
         interaction = self._interaction(request, for_webhook=False)
         payload, files = await self._read_body(request)
+        if isinstance(payload.get("data"), dict):
+            check_message(payload["data"], len(files))  # Discord's specific limits first, then the schema
         self._validator.validate("post", "/interactions/{interaction_id}/{interaction_token}/callback", payload)
         if self.now() - interaction.created_at > ACK_DEADLINE:
             raise error_from(E.UNKNOWN_INTERACTION)
@@ -236,9 +238,9 @@ class FakeDiscord:
     async def _followup(self, request: web.Request) -> web.Response:
         interaction = self._interaction(request, for_webhook=True)
         payload, files = await self._read_body(request)
+        check_message(payload, len(files))
         self._validator.validate("post", "/webhooks/{webhook_id}/{webhook_token}", payload)
         self._check_files(files)
-        check_message(payload, len(files))
         original = self.messages.get(interaction.original_id or 0)
         if original is not None and original.loading and not original.deleted:
             # Discord: the first follow-up after a deferred response replaces the loading message.
@@ -271,9 +273,9 @@ class FakeDiscord:
         if not channel.bot_can_send:
             raise error_from(E.MISSING_PERMISSIONS)
         payload, files = await self._read_body(request)
+        check_message(payload, len(files))
         self._validator.validate("post", "/channels/{channel_id}/messages", payload)
         self._check_files(files)
-        check_message(payload, len(files))
         message = self._new_message(channel)
         reference = payload.get("message_reference")
         if reference:
@@ -316,12 +318,12 @@ class FakeDiscord:
         if request.method != "PATCH":
             raise web.HTTPMethodNotAllowed(request.method, ["GET", "PATCH", "DELETE"])
         payload, files = await self._read_body(request)
-        self._validator.validate("patch", template, payload)
-        self._check_files(files)
         existing = {a.id for a in message.attachments}
         listed = payload.get("attachments")
         kept = len(existing) if listed is None else sum(1 for a in listed if int(a["id"]) in existing)
         check_message(payload, kept + len(files))
+        self._validator.validate("patch", template, payload)
+        self._check_files(files)
         message.flags &= ~128
         self._apply(message, payload, files, replace_attachments="attachments" in payload)
         message.edited_at = self.now()
@@ -558,6 +560,17 @@ class FakeDiscord:
         channel = self.channels[message.channel_id]
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._inject(3, self.users[user], data, channel=channel, message=message)
+
+    async def submit_modal(
+        self, user: str, custom_id: str, values: dict[str, str], message: Message | None = None
+    ) -> Interaction:
+        """A member submits a modal whose text inputs are ``values`` (custom_id → text)."""
+        rows = [
+            {"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]} for key, value in values.items()
+        ]
+        channel = self.channels[message.channel_id] if message else self.channel
+        data = {"custom_id": custom_id, "components": rows}
+        return await self._inject(5, self.users[user], data, channel=channel, message=message)
 
     def original(self, interaction: Interaction) -> Message | None:
         """The interaction's original response message, if any."""
