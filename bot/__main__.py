@@ -28,9 +28,8 @@ async def run(settings: Settings) -> None:
         stopper = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if stopper in done:
-            log.info("shutting down: waiting up to %.0fs for %d running jobs", SHUTDOWN_GRACE, bot.jobs.running)
-            await bot.jobs.wait_idle(SHUTDOWN_GRACE)
-            await bot.close()
+            log.info("shutting down: %d jobs running, %d waiting", bot.jobs.running, bot.jobs.waiting)
+            await bot.shutdown(SHUTDOWN_GRACE)
         stopper.cancel()
         await runner  # re-raises a login or connection failure
 

@@ -16,14 +16,14 @@ from discord.ext import commands, tasks
 
 from bot.catalogue import SEED_MAX
 from bot.gateway import GatewayClient
-from bot.jobs import JobRunner
+from bot.jobs import JobEngine, Limits
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.ui.failures import new_error_id
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.imagine",)
+EXTENSIONS = ("cogs.imagine", "cogs.jobs")
 HEARTBEAT_FILE = "heartbeat"  # touched while connected; read by `python -m bot.healthcheck`
 HEARTBEAT_SECONDS = 30
 
@@ -53,7 +53,19 @@ class ImagineBot(commands.Bot):
         self.settings = settings
         self.storage = storage
         self.gateway = gateway
-        self.jobs = JobRunner(storage=storage, gateway=gateway)
+        self.jobs = JobEngine(
+            self,
+            storage=storage,
+            gateway=gateway,
+            limits=Limits(
+                global_running=settings.max_concurrent_jobs,
+                user_running=settings.max_running_per_user,
+                user_pending=settings.max_pending_per_user,
+                server_running=settings.max_jobs_per_server,
+            ),
+            job_timeout=settings.job_timeout,
+            data_dir=settings.data_dir,
+        )
         self.random_seed = seed_source
         self.tree.error(self.on_app_command_error)
 
@@ -61,7 +73,13 @@ class ImagineBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
+        await self.jobs.start()
         self.heartbeat.start()
+
+    async def shutdown(self, grace: float) -> None:
+        """Graceful stop: running jobs get ``grace`` seconds, the rest stay queued for the next start."""
+        await self.jobs.shutdown(grace)
+        await self.close()
 
     async def sync_commands(self) -> None:
         """Register the slash commands, but only when they changed since the last sync."""

@@ -50,6 +50,11 @@ class Settings:
     gateway_response_format: Literal["url", "b64_json"] = "url"
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
+    max_concurrent_jobs: int = 4
+    max_jobs_per_server: int = 3
+    max_running_per_user: int = 2
+    max_pending_per_user: int = 5
+    job_timeout: float = 600.0
 
     @property
     def database_path(self) -> str:
@@ -101,6 +106,11 @@ class Settings:
             gateway_timeout=_positive("GATEWAY_TIMEOUT", get("GATEWAY_TIMEOUT") or "300"),
             gateway_response_format=response_format,  # type: ignore[arg-type]
             discord_api_base_url=(_http_url("DISCORD_API_BASE_URL", v) if (v := get("DISCORD_API_BASE_URL")) else None),
+            max_concurrent_jobs=_count("MAX_CONCURRENT_JOBS", get("MAX_CONCURRENT_JOBS") or "4"),
+            max_jobs_per_server=_count("MAX_JOBS_PER_SERVER", get("MAX_JOBS_PER_SERVER") or "3"),
+            max_running_per_user=_count("MAX_RUNNING_PER_USER", get("MAX_RUNNING_PER_USER") or "2"),
+            max_pending_per_user=_count("MAX_PENDING_PER_USER", get("MAX_PENDING_PER_USER") or "5"),
+            job_timeout=_positive("JOB_TIMEOUT", get("JOB_TIMEOUT") or "600"),
             discord_gateway_url=(_ws_url("DISCORD_GATEWAY_URL", v) if (v := get("DISCORD_GATEWAY_URL")) else None),
         )
 
@@ -131,6 +141,12 @@ def _snowflake(name: str, value: str) -> int | None:
         return None
     if not value.isdigit() or not 15 <= len(value) <= 21:
         raise SettingsError(f"{name} must be a server ID (a number of 17 to 20 digits), not {value!r}.")
+    return int(value)
+
+
+def _count(name: str, value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1, not {value!r}.")
     return int(value)
 
 

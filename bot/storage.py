@@ -43,6 +43,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX generations_user ON generations(user_id, created_at);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    """
+    ALTER TABLE generations ADD COLUMN status_message_id INTEGER;
+    ALTER TABLE generations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX generations_status ON generations(status, created_at);
+    """,
 )
 
 
@@ -53,6 +58,11 @@ class Status(StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (Status.DONE, Status.FAILED, Status.CANCELLED)
 
 
 class Action(StrEnum):
@@ -82,6 +92,8 @@ class Generation:
     created_at: float
     started_at: float | None
     finished_at: float | None
+    status_message_id: int | None = None
+    attempts: int = 0
 
 
 class Storage:
@@ -146,9 +158,43 @@ class Storage:
             row = await cursor.fetchone()
         return _generation(row) if row is not None else None
 
+    async def set_status_message(self, generation_id: str, message_id: int | None) -> None:
+        """Remember the message that shows this job's progress (and, usually, its result)."""
+        await self._update(generation_id, status_message_id=message_id)
+
     async def mark_running(self, generation_id: str) -> None:
-        """Record that the gateway call started."""
-        await self._update(generation_id, status=Status.RUNNING, started_at=time.time())
+        """Record that the gateway call started (one more attempt)."""
+        await self._db.execute(
+            "UPDATE generations SET status = ?, started_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (Status.RUNNING, time.time(), generation_id),
+        )
+        await self._db.commit()
+
+    async def mark_queued(self, generation_id: str) -> None:
+        """Put an interrupted job back in the queue (shutdown before it finished)."""
+        await self._update(generation_id, status=Status.QUEUED)
+
+    async def mark_cancelled(self, generation_id: str) -> None:
+        """Record a job cancelled before it started."""
+        await self._update(generation_id, status=Status.CANCELLED, finished_at=time.time())
+
+    async def unfinished(self) -> list[Generation]:
+        """Queued and running jobs, oldest first: what a restart must resume."""
+        async with self._db.execute(
+            "SELECT * FROM generations WHERE status IN (?, ?) ORDER BY created_at, rowid",
+            (Status.QUEUED, Status.RUNNING),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_generation(row) for row in rows]
+
+    async def recent_for_user(self, user_id: int, limit: int = 10) -> list[Generation]:
+        """A user's latest jobs, newest first."""
+        async with self._db.execute(
+            "SELECT * FROM generations WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (user_id, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_generation(row) for row in rows]
 
     async def mark_done(
         self, generation_id: str, *, message_id: int | None, image_count: int, gateway_request_id: str | None
@@ -205,4 +251,6 @@ def _generation(row: aiosqlite.Row) -> Generation:
         created_at=row["created_at"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
+        status_message_id=row["status_message_id"],
+        attempts=row["attempts"],
     )

@@ -81,7 +81,7 @@ class Bed:
                 await self._wait_connected(runner)
                 yield bot
             finally:
-                await bot.close()
+                await bot.shutdown(grace=0)  # like a fast restart: unfinished jobs stay queued
                 await asyncio.wait_for(runner, 10)
 
     @asynccontextmanager

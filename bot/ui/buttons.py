@@ -72,7 +72,29 @@ class NewSeedButton(ui.DynamicItem[ui.Button[Any]], template=rf"img:new:{ID_PATT
         await _rerun(interaction, self.generation_id, Action.NEW_SEED)
 
 
-PERSISTENT_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (SameSeedButton, NewSeedButton)
+class CancelButton(ui.DynamicItem[ui.Button[Any]], template=rf"img:cancel:{ID_PATTERN}"):
+    """✖️ Cancel a job that is still waiting (requester or Manage Messages)."""
+
+    def __init__(self, generation_id: str) -> None:
+        self.generation_id = generation_id
+        super().__init__(
+            ui.Button(
+                label="Cancel", emoji="✖️", style=discord.ButtonStyle.danger, custom_id=f"img:cancel:{generation_id}"
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> CancelButton:
+        return cls(match["id"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot = cast("ImagineBot", interaction.client)
+        await bot.jobs.cancel(interaction, self.generation_id)
+
+
+PERSISTENT_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (SameSeedButton, NewSeedButton, CancelButton)
 
 
 def result_view(generation_id: str) -> ui.View:
@@ -80,6 +102,13 @@ def result_view(generation_id: str) -> ui.View:
     view = ui.View(timeout=None)
     view.add_item(SameSeedButton(generation_id))
     view.add_item(NewSeedButton(generation_id))
+    return view
+
+
+def cancel_view(generation_id: str) -> ui.View:
+    """The Cancel button under a queued job's status."""
+    view = ui.View(timeout=None)
+    view.add_item(CancelButton(generation_id))
     return view
 
 
@@ -98,5 +127,4 @@ async def _rerun(interaction: discord.Interaction[Any], generation_id: str, acti
         await interaction.response.send_message(GONE, ephemeral=True)
         return
     request = record.request if action is Action.SAME_SEED else record.request.with_seed(bot.random_seed())
-    await interaction.response.defer(thinking=True)
     await bot.jobs.submit(interaction, request, action=action, parent_id=record.id)

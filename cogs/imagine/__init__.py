@@ -101,13 +101,12 @@ class Imagine(commands.Cog):
         return size_choices(WAN, current)
 
     async def _start(self, interaction: discord.Interaction[Any], spec: ModelSpec, options: ImagineOptions) -> None:
-        """Validate, acknowledge, and hand the job over. Invalid input never reaches the gateway."""
+        """Validate and hand the job over (the engine acknowledges). Invalid input never reaches the gateway."""
         try:
             request = spec.build_request(options, random_seed=self.bot.random_seed)
         except InvalidOption as error:
             await interaction.response.send_message(error.user_message, ephemeral=True)
             return
-        await interaction.response.defer(thinking=True)
         await self.bot.jobs.submit(interaction, request, action=Action.IMAGINE)
 
 

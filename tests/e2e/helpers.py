@@ -23,9 +23,17 @@ def attachment_bytes(message: Message) -> list[bytes]:
     return [a.data for a in message.attachments]
 
 
+IN_PROGRESS = ("⏳ **Queued**", "🎨 **Generating**", "⏸️ **Paused**")
+
+
+def is_final(message: Message) -> bool:
+    """The job's message shows its end: images, a failure or a cancellation."""
+    return not message.loading and bool(message.content) and not message.content.startswith(IN_PROGRESS)
+
+
 async def result_of(discord: FakeDiscord, interaction: Interaction, timeout: float = 15.0) -> Message:
     """Wait for the job started by ``interaction`` to end (images or an explanation)."""
-    return await discord.wait_original(interaction, lambda m: not m.loading and bool(m.content), timeout)
+    return await discord.wait_original(interaction, is_final, timeout)
 
 
 def last_body(gateway: FakeGateway) -> dict[str, object]:
