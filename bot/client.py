@@ -65,6 +65,7 @@ class ImagineBot(commands.Bot):
             ),
             job_timeout=settings.job_timeout,
             data_dir=settings.data_dir,
+            status_interval=settings.status_interval,
         )
         self.random_seed = seed_source
         self.tree.error(self.on_app_command_error)

@@ -55,6 +55,7 @@ class Settings:
     max_running_per_user: int = 2
     max_pending_per_user: int = 5
     job_timeout: float = 600.0
+    status_interval: float = 5.0
 
     @property
     def database_path(self) -> str:
@@ -111,6 +112,7 @@ class Settings:
             max_running_per_user=_count("MAX_RUNNING_PER_USER", get("MAX_RUNNING_PER_USER") or "2"),
             max_pending_per_user=_count("MAX_PENDING_PER_USER", get("MAX_PENDING_PER_USER") or "5"),
             job_timeout=_positive("JOB_TIMEOUT", get("JOB_TIMEOUT") or "600"),
+            status_interval=_positive("STATUS_INTERVAL", get("STATUS_INTERVAL") or "5"),
             discord_gateway_url=(_ws_url("DISCORD_GATEWAY_URL", v) if (v := get("DISCORD_GATEWAY_URL")) else None),
         )
 

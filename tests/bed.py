@@ -66,6 +66,7 @@ class Bed:
             "DATA_DIR": str(self.data_dir),
             "DEV_GUILD_ID": str(self.discord.guild_id),
             "LOG_LEVEL": "INFO",
+            "STATUS_INTERVAL": "0.3",  # brisk status edits, so tests need not wait for the throttle
             **self.extra_env,
         }
 

@@ -32,8 +32,6 @@ from .scheduler import FairScheduler, Limits, Ticket
 log = logging.getLogger(__name__)
 
 MAX_FILES_PER_MESSAGE = 10
-STATUS_INTERVAL = 5.0  # how often status messages are refreshed
-MIN_EDIT_GAP = 4.0  # never edit one status message more often than this (Discord rate limits)
 ELAPSED_STEP = 10  # elapsed time is shown in steps, so it changes (and is edited) rarely
 ELAPSED_CAP = 3600  # after an hour the elapsed time stops being edited
 DOUBLE_CLICK_WINDOW = 5.0
@@ -48,7 +46,8 @@ class Job:
     generation: Generation
     interaction: discord.Interaction[Any] | None  # None after a restart
     status_message_id: int | None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # shown while waiting and running
+    history: list[str] = field(default_factory=list)  # also kept in the result (e.g. a restart)
     started: float | None = None  # monotonic
     shown: str = ""
     last_edit: float = 0.0
@@ -70,12 +69,15 @@ class JobEngine:
         limits: Limits,
         job_timeout: float,
         data_dir: Path,
+        status_interval: float = 5.0,
     ) -> None:
         self._client = client
         self._storage = storage
         self._gateway = gateway
         self._scheduler = FairScheduler(limits)
         self._job_timeout = job_timeout
+        # One status message is edited at most once per interval (Discord rate-limits edits).
+        self._status_interval = status_interval
         self._data_dir = data_dir
         self._courier = Courier(client)
         self._jobs: dict[str, Job] = {}
@@ -257,20 +259,21 @@ class JobEngine:
 
     async def _status_loop(self) -> None:
         while True:
-            await asyncio.sleep(STATUS_INTERVAL)
+            await asyncio.sleep(self._status_interval)
             for job in list(self._jobs.values()):
                 await self._refresh(job)
 
     def _status_text(self, job: Job) -> str:
         if job.started is not None:
             elapsed = min(time.monotonic() - job.started, ELAPSED_CAP)
-            return status.generating(job.generation, elapsed // ELAPSED_STEP * ELAPSED_STEP, job.notes)
+            notes = [*job.history, *job.notes]
+            return status.generating(job.generation, elapsed // ELAPSED_STEP * ELAPSED_STEP, notes)
         position = self._scheduler.position(job.generation.id)
-        return status.queued(job.generation, position, self._scheduler.waiting, job.notes)
+        return status.queued(job.generation, position, self._scheduler.waiting, [*job.history, *job.notes])
 
     async def _refresh(self, job: Job, *, force: bool = False) -> None:
         """Edit the status message if its text changed (throttled unless ``force``)."""
-        if not force and time.monotonic() - job.last_edit < MIN_EDIT_GAP:
+        if not force and time.monotonic() - job.last_edit < self._status_interval * 0.8:
             return
         async with job.edit_lock:
             text = self._status_text(job)
@@ -308,8 +311,9 @@ class JobEngine:
                 raise GatewayTimeout(f"job exceeded {self._job_timeout:.0f}s") from None
             job.final = True
             content = render_summary(
-                generation, images, elapsed=time.monotonic() - job.started, revised_prompt=revised, notes=notes
-            )
+                generation, images, elapsed=time.monotonic() - job.started, revised_prompt=revised,
+                notes=[*job.history, *notes],
+            )  # fmt: skip
             await self._deliver(job, content, images, request_id)
         except asyncio.CancelledError:
             raise  # shutdown: the job stays queued in the database
@@ -423,9 +427,9 @@ class JobEngine:
                     continue
                 if generation.status is Status.RUNNING:
                     await self._storage.mark_queued(generation.id)
-                job.notes.append("🔄 The bot restarted while this was generating; running it again.")
+                job.history.append("🔄 The bot restarted while this was generating, so it ran again.")
             else:
-                job.notes.append("🔄 Resumed after a restart.")
+                job.history.append("🔄 Resumed after a restart.")
             self._jobs[generation.id] = job
             self._scheduler.add(Ticket(generation.id, generation.user_id, generation.guild_id), enforce_limit=False)
         if unfinished:

@@ -75,6 +75,7 @@ class FakeGateway:
     _faults: deque[Fault] = field(default_factory=deque)
     _files: dict[str, tuple[bytes, float]] = field(default_factory=dict)
     base_url: str = ""
+    hold: asyncio.Event | None = None  # when set, requests wait here until the test releases them
 
     def fail_next(self, fault: Fault, times: int = 1) -> None:
         """Make the next ``times`` generation requests fail with ``fault``."""
@@ -108,6 +109,8 @@ class FakeGateway:
             self.rejected.append((400, str(exc)))
             return _error(400, f"{exc} (request id: fake-400)", "invalid_request_error", "invalid_parameter")
         self.requests.append(body)
+        if self.hold is not None:
+            await self.hold.wait()
         if self.latency:
             await asyncio.sleep(self.latency)
         if fault is not None and (response := await self._fault_response(fault)) is not None:

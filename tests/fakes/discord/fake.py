@@ -519,10 +519,12 @@ class FakeDiscord:
         await self._dispatch(self._ws, "INTERACTION_CREATE", payload)
         return interaction
 
-    def _command_data(self, name: str, subcommand: str, options: dict[str, Any], focused: str | None) -> dict[str, Any]:
+    def _command_data(
+        self, name: str, subcommand: str | None, options: dict[str, Any], focused: str | None
+    ) -> dict[str, Any]:
         command = self.registered(name)
-        sub = next(o for o in command["options"] if o["name"] == subcommand)
-        declared = {o["name"]: o for o in sub.get("options", [])}
+        level = command if subcommand is None else next(o for o in command["options"] if o["name"] == subcommand)
+        declared = {o["name"]: o for o in level.get("options", [])}
         values = []
         for key, value in options.items():
             if key not in declared:
@@ -534,10 +536,12 @@ class FakeDiscord:
         missing = [o["name"] for o in declared.values() if o.get("required") and o["name"] not in options]
         if missing and focused is None:
             raise KeyError(f"Discord would not send /{name} {subcommand} without {missing}")
+        if subcommand is None:
+            return {"id": command["id"], "name": name, "type": 1, "options": values}
         return {"id": command["id"], "name": name, "type": 1,
                 "options": [{"name": subcommand, "type": 1, "options": values}]}  # fmt: skip
 
-    async def slash(self, user: str, name: str, subcommand: str, channel: Channel | None = None,
+    async def slash(self, user: str, name: str, subcommand: str | None = None, channel: Channel | None = None,
                     **options: Any) -> Interaction:  # fmt: skip
         """A member runs ``/name subcommand option:value …``."""
         data = self._command_data(name, subcommand, options, focused=None)

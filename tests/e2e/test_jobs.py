@@ -1,0 +1,245 @@
+"""The job engine end to end: queue, fairness, limits, cancel, restarts, token expiry, permissions."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+
+from tests.bed import Bed
+from tests.fakes.discord import Interaction, Message
+
+from .helpers import attachment_bytes, expected_images, is_final, result_of
+
+
+def job_id(message: Message) -> str:
+    found = re.search(r"id `([0-9a-z]+)`", message.content)
+    assert found is not None, message.content
+    return found[1]
+
+
+async def queued(bed: Bed, user: str, prompt: str, **options: object) -> tuple[Interaction, Message]:
+    interaction = await bed.discord.slash(user, "imagine", "qwen", prompt=prompt, size="512*512", **options)
+    message = await bed.discord.wait_original(interaction, lambda m: "**Queued**" in m.content or is_final(m))
+    return interaction, message
+
+
+async def test_queue_positions_and_fair_order(bed: Bed) -> None:
+    bed.extra_env["MAX_CONCURRENT_JOBS"] = "1"
+    bed.gateway.hold = asyncio.Event()
+    async with bed.bot():
+        first, _ = await queued(bed, "alice", "a1")
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        a2, a2_message = await queued(bed, "alice", "a2")
+        a3, _ = await queued(bed, "alice", "a3")
+        b1, _ = await queued(bed, "bob", "b1")
+        c1, c1_message = await queued(bed, "carol", "c1")
+        await bed.discord.wait_for(lambda: "position 1 of 4" in a2_message.content)
+        await bed.discord.wait_for(lambda: "position 3 of 4" in c1_message.content)  # before alice's third
+        assert a2_message.custom_ids == [f"img:cancel:{job_id(a2_message)}"]
+        bed.gateway.hold.set()
+        for interaction in (first, a2, a3, b1, c1):
+            assert len((await result_of(bed.discord, interaction)).attachments) == 1
+    prompts = [body["input"]["messages"][0]["content"][0]["text"] for body in bed.gateway.requests]  # type: ignore[index]
+    assert prompts == ["a1", "a2", "b1", "c1", "a3"]
+    assert bed.gateway.max_in_flight == 1
+    assert bed.discord.errors == []
+
+
+async def test_cancel_before_start(bed: Bed) -> None:
+    bed.extra_env["MAX_CONCURRENT_JOBS"] = "1"
+    bed.gateway.hold = asyncio.Event()
+    async with bed.bot():
+        running, _ = await queued(bed, "alice", "running")
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        waiting, message = await queued(bed, "alice", "never sent")
+        cancel_id = message.custom_ids[0]
+
+        stranger = await bed.discord.click("bob", message, cancel_id)
+        refusal = await bed.discord.wait_original(stranger, lambda m: bool(m.content))
+        assert refusal.ephemeral_to == bed.discord.users["bob"].id and "can cancel this job" in refusal.content
+
+        owner = await bed.discord.click("alice", message, cancel_id)
+        await bed.discord.wait_for(lambda: owner.acknowledged)
+        assert owner.ack_type == 7  # the status message itself is updated
+        assert "**Cancelled**" in message.content and message.custom_ids == []
+        bed.gateway.hold.set()  # type: ignore[union-attr]
+        await result_of(bed.discord, running)
+        await asyncio.sleep(0.3)
+    prompts = [body["input"]["messages"][0]["content"][0]["text"] for body in bed.gateway.requests]  # type: ignore[index]
+    assert prompts == ["running"]
+
+
+async def test_moderator_can_cancel_someone_elses_job(bed: Bed) -> None:
+    bed.extra_env["MAX_CONCURRENT_JOBS"] = "1"
+    bed.gateway.hold = asyncio.Event()
+    async with bed.bot():
+        await queued(bed, "alice", "running")
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        _, message = await queued(bed, "bob", "spam")
+        click = await bed.discord.click("mod", message, message.custom_ids[0])
+        await bed.discord.wait_for(lambda: click.acknowledged)
+        assert f"Cancelled** by <@{bed.discord.users['mod'].id}>" in message.content
+        bed.gateway.hold.set()  # type: ignore[union-attr]
+
+
+async def test_per_user_limit_names_the_numbers(bed: Bed) -> None:
+    bed.extra_env |= {"MAX_PENDING_PER_USER": "2", "MAX_CONCURRENT_JOBS": "1"}
+    bed.gateway.hold = asyncio.Event()
+    async with bed.bot():
+        await queued(bed, "alice", "one")
+        await queued(bed, "alice", "two")
+        third = await bed.discord.slash("alice", "imagine", "qwen", prompt="three", size="512*512")
+        refusal = await bed.discord.wait_original(third, lambda m: bool(m.content))
+        assert refusal.ephemeral_to is not None
+        assert "You already have 2 jobs waiting or generating, and the limit is 2 per person" in refusal.content
+        other, _ = await queued(bed, "bob", "bob is not limited by alice")
+        bed.gateway.hold.set()  # type: ignore[union-attr]
+        await result_of(bed.discord, other)
+
+
+async def test_double_click_starts_one_job(bed: Bed) -> None:
+    async with bed.bot():
+        first = await bed.discord.slash("alice", "imagine", "qwen", prompt="x", size="512*512")
+        original = await result_of(bed.discord, first)
+        clicks = [await bed.discord.click("alice", original, original.custom_ids[0]) for _ in range(2)]
+        results = [await bed.discord.wait_original(c, lambda m: is_final(m) or m.ephemeral_to is not None)
+                   for c in clicks]  # fmt: skip
+        await result_of(bed.discord, clicks[0])
+        assert "first click already started a job" in results[1].content and results[1].ephemeral_to is not None
+        other = await bed.discord.click("bob", original, original.custom_ids[0])  # another user may click
+        await result_of(bed.discord, other)
+    assert len(bed.gateway.requests) == 3
+
+
+async def test_kill_with_queued_and_running_jobs_delivers_each_exactly_once(bed: Bed) -> None:
+    bed.extra_env["MAX_CONCURRENT_JOBS"] = "1"
+    bed.gateway.latency = 1.0
+    async with bed.bot_process() as first:
+        interactions = [(await queued(bed, user, f"job {user}"))[0] for user in ("alice", "bob", "carol")]
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        await first.kill()  # no chance to clean up
+    bed.gateway.latency = 0.1
+    async with bed.bot_process():
+        results = [await result_of(bed.discord, i, timeout=30) for i in interactions]
+        await asyncio.sleep(0.5)  # anything duplicated would show up now
+    for interaction, message in zip(interactions, results, strict=True):
+        assert len(message.attachments) == 1, message.content
+        assert message.id == interaction.original_id  # delivered on the status message itself
+    assert "restarted while this was generating, so it ran again" in results[0].content
+    assert "Resumed after a restart" in results[1].content
+    posted = [m for m in bed.discord.channel_messages() if m.attachments]
+    assert len(posted) == 3  # nothing delivered twice
+    prompts = Counter(b["input"]["messages"][0]["content"][0]["text"] for b in bed.gateway.requests)  # type: ignore[index]
+    assert prompts["job bob"] == 1 and prompts["job carol"] == 1 and prompts["job alice"] in (1, 2)
+
+
+async def test_sigterm_finishes_running_and_resumes_queued(bed: Bed) -> None:
+    bed.extra_env["MAX_CONCURRENT_JOBS"] = "1"
+    bed.gateway.latency = 1.0
+    async with bed.bot_process() as first:
+        running, _ = await queued(bed, "alice", "in flight")
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        waiting, status_message = await queued(bed, "bob", "waiting")
+        assert await first.terminate() == 0
+        assert len((await result_of(bed.discord, running, timeout=1)).attachments) == 1
+        assert "**Paused**" in status_message.content
+        assert "stopped" in first.output
+    async with bed.bot_process():
+        message = await result_of(bed.discord, waiting, timeout=30)
+    assert len(message.attachments) == 1 and "Resumed after a restart" in message.content
+    assert len(bed.gateway.requests) == 2
+
+
+async def test_job_finishing_20_minutes_later_is_still_delivered(bed: Bed) -> None:
+    bed.gateway.latency = 1.0
+    async with bed.bot():
+        interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="slow", size="512*512")
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        bed.discord.advance(20 * 60)  # the interaction token is now expired
+        message = await result_of(bed.discord, interaction, timeout=10)
+    assert attachment_bytes(message) == expected_images(bed.gateway.requests[0])
+    assert message.id == interaction.original_id  # the status message, edited with the bot token
+    assert any(code == 50027 for _, _, code in bed.discord.errors)  # the webhook route was refused first
+
+
+async def test_failure_after_token_expiry_is_reported_with_retry(bed: Bed) -> None:
+    from tests.fakes.gateway import Fault
+
+    bed.gateway.latency = 1.0
+    bed.gateway.fail_next(Fault.QUOTA)
+    async with bed.bot():
+        interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="late failure", size="512*512")
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        bed.discord.advance(20 * 60)
+        message = await result_of(bed.discord, interaction)
+    assert "out of credits" in message.content and message.custom_ids
+
+
+async def test_missing_send_permission_is_said_up_front(bed: Bed) -> None:
+    bed.discord.channel.bot_can_send = False
+    bed.gateway.latency = 0.3
+    async with bed.bot():
+        interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="no perms", size="512*512")
+        status_message = await bed.discord.wait_original(interaction, lambda m: "can't post" in m.content)
+        assert "within 15 minutes" in status_message.content
+        message = await result_of(bed.discord, interaction)
+    assert len(message.attachments) == 1  # delivered through the interaction while the token lasts
+
+
+async def test_undeliverable_result_is_kept(bed: Bed) -> None:
+    bed.discord.channel.bot_can_send = False
+    bed.gateway.latency = 1.0
+    async with bed.bot():
+        interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="kept", size="512*512")
+        status_message = await bed.discord.wait_original(interaction, lambda m: "can't post" in m.content)
+        status_message.deleted = True  # someone deleted it; the bot may not post a new one
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        bed.discord.advance(20 * 60)
+        generation_id = job_id(status_message)
+        kept = bed.data_dir / "undelivered" / generation_id
+        await bed.discord.wait_for(lambda: kept.is_dir() and any(kept.iterdir()))
+        record = await bed_record(bed, generation_id)
+    assert record is not None and record.error is not None and record.error.startswith("undeliverable")
+    assert [p.read_bytes() for p in sorted(kept.iterdir())] == expected_images(bed.gateway.requests[0])
+
+
+async def bed_record(bed: Bed, generation_id: str):  # type: ignore[no-untyped-def]
+    from bot.storage import Storage
+
+    async with Storage.open(bed.settings().database_path) as storage:
+        return await storage.get_generation(generation_id)
+
+
+async def test_job_timeout_fails_with_retry(bed: Bed) -> None:
+    bed.extra_env["JOB_TIMEOUT"] = "0.5"
+    bed.gateway.latency = 3.0
+    async with bed.bot():
+        interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="too slow", size="512*512")
+        message = await result_of(bed.discord, interaction)
+    assert "did not finish in time" in message.content and message.custom_ids
+
+
+async def test_jobs_and_queue_commands(bed: Bed) -> None:
+    bed.extra_env["MAX_CONCURRENT_JOBS"] = "1"
+    bed.gateway.hold = asyncio.Event()
+    async with bed.bot():
+        bed.gateway.hold.set()  # type: ignore[union-attr]
+        done, _ = await queued(bed, "alice", "finished one")
+        finished = await result_of(bed.discord, done)
+        bed.gateway.hold.clear()  # type: ignore[union-attr]
+        await queued(bed, "alice", "running one")
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        _, waiting = await queued(bed, "alice", "waiting one")
+
+        jobs = await bed.discord.slash("alice", "jobs")
+        listing = await bed.discord.wait_original(jobs, lambda m: bool(m.content))
+        queue = await bed.discord.slash("alice", "queue")
+        summary = await bed.discord.wait_original(queue, lambda m: bool(m.content))
+        bed.gateway.hold.set()  # type: ignore[union-attr]
+    assert listing.ephemeral_to is not None and summary.ephemeral_to is not None
+    assert f"`{job_id(finished)}` done" in listing.content
+    assert f"`{job_id(waiting)}` queued, position 1" in listing.content
+    assert f"/{bed.discord.guild_id}/{bed.discord.channel.id}/{finished.id})" in listing.content
+    assert "1 generating · ⏳ 1 waiting" in summary.content
+    assert f"`{job_id(waiting)}` — position 1 of 1" in summary.content
