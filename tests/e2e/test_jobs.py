@@ -52,7 +52,7 @@ async def test_cancel_before_start(bed: Bed) -> None:
     async with bed.bot():
         running, _ = await queued(bed, "alice", "running")
         await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
-        waiting, message = await queued(bed, "alice", "never sent")
+        _, message = await queued(bed, "alice", "never sent")
         cancel_id = message.custom_ids[0]
 
         stranger = await bed.discord.click("bob", message, cancel_id)
