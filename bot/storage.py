@@ -71,6 +71,9 @@ class Action(StrEnum):
     IMAGINE = "imagine"
     SAME_SEED = "same_seed"
     NEW_SEED = "new_seed"
+    VARIATION = "variation"
+    REMIX = "remix"
+    SHOW = "show"  # /show regenerated a result whose images were gone
 
 
 @dataclass(frozen=True, slots=True)

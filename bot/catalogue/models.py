@@ -17,6 +17,11 @@ QWEN = ModelSpec(
     sizes=SizeRule(min_side_pixels=512, max_side_pixels=2048, presets=MappingProxyType({})),
     default_size="2048*2048",
     max_n=6,
+    edit_sizes=SizeRule(min_side_pixels=512, max_side_pixels=2048, presets=MappingProxyType({})),
+    edit_default_size="2048*2048",
+    edit_max_n=6,
+    edit_max_bytes=10 * 1024 * 1024,
+    edit_features=frozenset({Feature.NEGATIVE_PROMPT, Feature.PROMPT_EXTEND}),
     ratio_sizes=MappingProxyType(
         {
             "1:1": "2048*2048",
@@ -49,6 +54,15 @@ WAN = ModelSpec(
     default_size="2K",
     max_n=4,
     max_n_sequential=12,
+    edit_sizes=SizeRule(
+        min_side_pixels=768,
+        max_side_pixels=2048,
+        presets=MappingProxyType({k: v for k, v in _WAN_PRESETS.items() if k != "4K"}),
+        max_aspect=8.0,
+    ),
+    edit_default_size="2K",
+    edit_max_n=4,
+    edit_max_bytes=20 * 1024 * 1024,
     ratio_sizes=MappingProxyType(
         {
             "16:9": "2560*1440",

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.gateway.models import GenerationRequest
+from bot.gateway.models import GenerationRequest, ImageSource
 
 from .errors import InvalidOption
 from .palette import parse_palette
@@ -67,6 +67,11 @@ class ModelSpec:
     max_n_sequential: int = 0
     default_prompt_extend: bool = True
     default_thinking_mode: bool = True
+    edit_sizes: SizeRule | None = None  # the edit endpoint's size rule (variations)
+    edit_default_size: str = ""
+    edit_max_n: int = 1
+    edit_max_bytes: int = 10 * 1024 * 1024  # largest input image the edit endpoint takes
+    edit_features: frozenset[Feature] = frozenset()
 
     def supports(self, feature: Feature) -> bool:
         """Whether this model accepts an optional field."""
@@ -141,6 +146,30 @@ class ModelSpec:
             thinking_mode=thinking,
             enable_sequential=sequential if self.supports(Feature.SEQUENTIAL) else None,
             color_palette=palette,
+        )
+
+    def variation(self, parent: GenerationRequest, source: ImageSource, *, seed: int) -> GenerationRequest:
+        """A variation of one image of ``parent``: an edit with the original prompt as the instruction.
+
+        The size is kept when the edit endpoint accepts it, else the edit default (e.g. wan 4K → 2K);
+        the count is kept within the edit endpoint's range; text-to-image-only fields are dropped.
+        """
+        size = parent.size
+        if self.edit_sizes is not None:
+            try:
+                size = normalize_size(parent.size, self.edit_sizes, ratio_sizes={})
+            except InvalidOption:
+                size = self.edit_default_size
+        return GenerationRequest(
+            model=self.model_id,
+            prompt=parent.prompt,
+            size=size,
+            n=max(1, min(parent.n, self.edit_max_n)),
+            seed=seed,
+            watermark=parent.watermark,
+            negative_prompt=parent.negative_prompt if Feature.NEGATIVE_PROMPT in self.edit_features else None,
+            prompt_extend=parent.prompt_extend if Feature.PROMPT_EXTEND in self.edit_features else None,
+            source=source,
         )
 
     def _reject_unsupported(self, options: ImagineOptions) -> None:

@@ -8,7 +8,7 @@ import binascii
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
@@ -29,6 +29,7 @@ from .retry import backoff_delay, should_retry
 log = logging.getLogger(__name__)
 
 GENERATIONS_PATH = "/v1/images/generations"
+EDITS_PATH = "/v1/images/edits"
 DEFAULT_TIMEOUT = 300.0  # generation may take minutes (thinking mode, 4K, sequential sets)
 DOWNLOAD_TIMEOUT = 60.0
 DEFAULT_DOWNLOAD_LIMIT = 64 * 1024 * 1024  # a 4K PNG can be tens of MB
@@ -60,16 +61,19 @@ class GatewayClient:
         self._download_limit = download_limit
         self._sleep = sleep
 
-    async def generate(self, request: GenerationRequest) -> GenerationResult:
-        """Generate images for ``request``.
+    async def generate(self, request: GenerationRequest, images: Sequence[bytes] = ()) -> GenerationResult:
+        """Generate images for ``request``; with input ``images``, edit them (variations).
 
-        Raises a :class:`GatewayError` subclass; :class:`IncompleteResult` carries the images
-        that did arrive when fewer than ``n`` came back outside image-set mode.
+        Input images are sent as data URIs. Raises a :class:`GatewayError` subclass;
+        :class:`IncompleteResult` carries the images that did arrive when fewer than ``n`` came
+        back outside image-set mode.
         """
-        payload = request.to_payload(self._response_format)
+        uris = await asyncio.to_thread(lambda: [_data_uri(image) for image in images]) if images else []
+        payload = request.to_payload(self._response_format, uris)
+        path = EDITS_PATH if uris else GENERATIONS_PATH
         try:
             async with asyncio.timeout(self._timeout):
-                body = await self._post_with_retries(GENERATIONS_PATH, payload)
+                body = await self._post_with_retries(path, payload)
                 result = await self._parse_result(body)
         except TimeoutError:
             raise GatewayTimeout(f"no answer from the gateway within {self._timeout:.0f}s") from None
@@ -173,6 +177,11 @@ class GatewayClient:
         if not chunks:
             raise ImageDownloadFailed("image download returned no bytes")
         return b"".join(chunks)
+
+
+def _data_uri(image: bytes) -> str:
+    mime = "image/png" if image.startswith(b"\x89PNG") else "image/webp" if image[8:12] == b"WEBP" else "image/jpeg"
+    return f"data:{mime};base64,{base64.b64encode(image).decode()}"
 
 
 def _decode_b64(text: str) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -15,6 +16,15 @@ class PaletteColor:
 
     hex: str
     ratio: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSource:
+    """Where a variation's input image lives: an attachment of a Discord message."""
+
+    channel_id: int
+    message_id: int
+    filename: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +46,19 @@ class GenerationRequest:
     thinking_mode: bool | None = None
     enable_sequential: bool | None = None
     color_palette: tuple[PaletteColor, ...] | None = None
+    source: ImageSource | None = None  # set for a variation (an edit of that image)
 
-    def to_payload(self, response_format: ResponseFormat = "url") -> dict[str, Any]:
-        """Build the JSON body for ``POST /v1/images/generations``."""
+    def to_payload(self, response_format: ResponseFormat = "url", images: Sequence[str] = ()) -> dict[str, Any]:
+        """Build the JSON body: for ``/v1/images/generations``, or with ``images`` for ``/v1/images/edits``.
+
+        ``images`` are URLs or data URIs; they come before the one text item, as the contract says.
+        """
+        content: list[dict[str, str]] = [{"image": image} for image in images]
+        content.append({"text": self.prompt})
         body: dict[str, Any] = {
             "model": self.model,
             "response_format": response_format,
-            "input": {"messages": [{"role": "user", "content": [{"text": self.prompt}]}]},
+            "input": {"messages": [{"role": "user", "content": content}]},
             "size": self.size,
             "n": self.n,
             "watermark": self.watermark,
@@ -73,7 +89,8 @@ class GenerationRequest:
         values = dict(data)
         palette = values.pop("color_palette", None)
         colors = tuple(PaletteColor(**c) for c in palette) if palette is not None else None
-        return cls(**values, color_palette=colors)
+        source = values.pop("source", None)
+        return cls(**values, color_palette=colors, source=ImageSource(**source) if source else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ already delivered.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 import time
 from collections import Counter
@@ -18,10 +20,12 @@ from typing import Any
 
 import discord
 
+from bot.catalogue import spec_for_model
 from bot.gateway import GatewayClient, GatewayError, GatewayTimeout, GenerationRequest, IncompleteResult
-from bot.images import PreparedImage, prepare_image
+from bot.gateway.models import ImageSource
+from bot.images import PreparedImage, SourceImageGone, prepare_image
 from bot.storage import Action, Generation, Status, Storage
-from bot.ui.buttons import cancel_view, failure_view, result_view
+from bot.ui.buttons import cancel_view, continuation_view, failure_view, result_view
 from bot.ui.failures import describe, new_error_id
 from bot.ui.summary import render_summary
 
@@ -158,14 +162,17 @@ class JobEngine:
         action: Action,
         parent_id: str | None = None,
     ) -> Generation | None:
-        """Accept a job for an unacknowledged interaction: persist it, acknowledge, queue it.
+        """Accept a job: persist it, acknowledge the interaction (unless already done), queue it.
 
         Refusals (shutting down, double click, over the limit) are answered ephemerally.
         """
         user_id = interaction.user.id
         refusal = self._refusal(interaction, action)
         if refusal is not None:
-            await interaction.response.send_message(refusal, ephemeral=True)
+            if interaction.response.is_done():
+                await interaction.followup.send(refusal, ephemeral=True)
+            else:
+                await interaction.response.send_message(refusal, ephemeral=True)
             return None
         self._admitting[user_id] += 1
         try:
@@ -173,8 +180,12 @@ class JobEngine:
                 request=request, action=action, guild_id=interaction.guild_id,
                 channel_id=interaction.channel_id or 0, user_id=user_id, parent_id=parent_id,
             )  # fmt: skip
-            response = await interaction.response.defer(thinking=True)
-            message_id = response.message_id if response is not None else None
+            message_id: int | None
+            if interaction.response.is_done():  # e.g. /show, which looked before deciding to regenerate
+                message_id = (await interaction.original_response()).id
+            else:
+                response = await interaction.response.defer(thinking=True)
+                message_id = response.message_id if response is not None else None
             await self._storage.set_status_message(generation.id, message_id)
             job = Job(generation, interaction, message_id, notes=self._permission_notes(interaction, generation))
             self._jobs[generation.id] = job
@@ -328,19 +339,40 @@ class JobEngine:
     async def _produce(self, job: Job) -> tuple[list[PreparedImage], list[str], str | None, str | None]:
         generation = job.generation
         notes: list[str] = []
+        request = generation.request
+        inputs = [await self._source_image(request.source, request.model)] if request.source else []
         try:
-            result = await self._gateway.generate(generation.request)
+            result = await self._gateway.generate(request, inputs)
         except IncompleteResult as partial:
             result = partial.result
             notes.append(f"⚠️ The gateway returned {len(result.images)} of {partial.expected} images.")
         limit = self._upload_limit(job)
+        metadata = _metadata(generation)
         images = await asyncio.gather(
             *(
-                asyncio.to_thread(prepare_image, image.data, stem=f"{generation.id}_{i + 1}", limit=limit)
+                asyncio.to_thread(
+                    prepare_image, image.data, stem=f"{generation.id}_{i + 1}", limit=limit, metadata=metadata
+                )
                 for i, image in enumerate(result.images)
             )
         )
-        return list(images), notes, result.request_id, result.revised_prompt
+        linked = [dataclasses.replace(p, source_url=i.source_url) for p, i in zip(images, result.images, strict=True)]
+        return linked, notes, result.request_id, result.revised_prompt
+
+    async def _source_image(self, source: ImageSource, model: str) -> bytes:
+        """The input of a variation, fetched again from its message (so it works after restarts too)."""
+        try:
+            message = await self._client.get_partial_messageable(source.channel_id).fetch_message(source.message_id)
+        except discord.HTTPException:
+            raise SourceImageGone("the message with the original image is gone") from None
+        attachment = next((a for a in message.attachments if a.filename == source.filename), None)
+        if attachment is None:
+            raise SourceImageGone("the original image is no longer attached")
+        data = await attachment.read()
+        limit = spec_for_model(model).edit_max_bytes
+        if len(data) > limit:
+            data = (await asyncio.to_thread(prepare_image, data, stem="source", limit=limit)).data
+        return data
 
     def _upload_limit(self, job: Job) -> int:
         """The per-file upload limit where the job posts (the interaction knows it best)."""
@@ -357,13 +389,14 @@ class JobEngine:
                 message = await self._courier.show(
                     channel_id=generation.channel_id, status_message_id=job.status_message_id,
                     interaction=job.interaction,
-                    payload=Payload(content, tuple(batches[0]), result_view(generation.id)),
+                    payload=Payload(content, tuple(batches[0]), result_view(generation.id, len(batches[0]))),
                 )  # fmt: skip
             for number, batch in enumerate(batches[1:], start=2):
+                first_index = (number - 1) * MAX_FILES_PER_MESSAGE + 1
                 await self._courier.show(
                     channel_id=generation.channel_id, status_message_id=None, interaction=None,
                     payload=Payload(f"-# Images continued ({number}/{len(batches)}) · id `{generation.id}`",
-                                    tuple(batch)),
+                                    tuple(batch), continuation_view(generation.id, first_index, len(batch))),
                 )  # fmt: skip
         except Undeliverable as error:
             kept = await asyncio.to_thread(self._keep_undelivered, generation.id, images)
@@ -375,6 +408,11 @@ class JobEngine:
             gateway_request_id=request_id,
         )  # fmt: skip
         log.info("job %s delivered: images=%d", generation.id, len(images))
+
+    def undelivered_images(self, generation_id: str) -> list[Path]:
+        """Images of a result that could not be posted (kept on disk), in order."""
+        folder = self._data_dir / "undelivered" / generation_id
+        return sorted(folder.iterdir()) if folder.is_dir() else []
 
     def _keep_undelivered(self, generation_id: str, images: list[PreparedImage]) -> Path:
         folder = self._data_dir / "undelivered" / generation_id
@@ -436,3 +474,9 @@ class JobEngine:
             log.info("resumed %d unfinished jobs", len(self._jobs))
         for job in list(self._jobs.values()):
             await self._refresh(job, force=True)
+
+
+def _metadata(generation: Generation) -> str:
+    """The generation parameters embedded in delivered PNGs (like other generators' "parameters")."""
+    request = {k: v for k, v in generation.request.to_dict().items() if v is not None and k != "source"}
+    return json.dumps({"generator": "imagine-bot", "id": generation.id, **request}, ensure_ascii=False)

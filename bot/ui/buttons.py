@@ -1,130 +1,100 @@
-"""Persistent result buttons. The custom_id holds only a short record id; the request lives in the DB.
+"""Persistent result buttons. The custom_id holds an action and a short record id, never the prompt.
 
-Being ``DynamicItem`` s, they are matched by template on every click, so they keep working
-after restarts for as long as the record exists.
+One ``DynamicItem`` class matches every button by template, so buttons keep working after
+restarts for as long as the record exists. What each action does lives in ``bot.ui.actions``.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-from typing import TYPE_CHECKING, Any, cast
+from dataclasses import dataclass
+from typing import Any
 
 import discord
 from discord import ui
 
-from bot.storage import Action
-
-if TYPE_CHECKING:
-    from bot.client import ImagineBot
-
-log = logging.getLogger(__name__)
-
-ID_PATTERN = r"(?P<id>[0-9a-z]{1,16})"
-GONE = "🗑️ That result is no longer stored, so it cannot be re-run. Start a new one with `/imagine`."
+TEMPLATE = r"img:(?P<action>[a-z]+):(?P<id>[0-9a-z]{1,16})(?::(?P<index>[0-9]{1,2}))?"
+ROW_WIDTH = 5  # Discord: five buttons per action row
+FILES_PER_MESSAGE = 10
 
 
-class SameSeedButton(ui.DynamicItem[ui.Button[Any]], template=rf"img:same:{ID_PATTERN}"):
-    """🔁 Run the identical request again."""
+@dataclass(frozen=True, slots=True)
+class Look:
+    label: str
+    emoji: str | None
+    style: discord.ButtonStyle
 
-    def __init__(self, generation_id: str, *, label: str = "Same seed") -> None:
+
+LOOKS = {
+    "same": Look("Same seed", "🔁", discord.ButtonStyle.secondary),
+    "new": Look("New seed", "🎲", discord.ButtonStyle.secondary),
+    "remix": Look("Remix", "✏️", discord.ButtonStyle.secondary),
+    "info": Look("Info", "ℹ️", discord.ButtonStyle.secondary),
+    "delete": Look("Delete", "🗑️", discord.ButtonStyle.secondary),
+    "cancel": Look("Cancel", "✖️", discord.ButtonStyle.danger),
+    "var": Look("V", None, discord.ButtonStyle.primary),
+}
+
+
+class ResultButton(ui.DynamicItem[ui.Button[Any]], template=TEMPLATE):
+    """Any button under a job's message: ``img:<action>:<id>[:<image index>]``."""
+
+    def __init__(self, action: str, generation_id: str, index: int | None = None, *, label: str | None = None) -> None:
+        self.action = action
         self.generation_id = generation_id
-        super().__init__(
-            ui.Button(
-                label=label,
-                emoji="🔁",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"img:same:{generation_id}",
-            )
-        )
+        self.index = index
+        look = LOOKS[action]
+        custom_id = f"img:{action}:{generation_id}" + (f":{index}" if index is not None else "")
+        text = label or (f"V{index}" if action == "var" else look.label)
+        super().__init__(ui.Button(label=text, emoji=look.emoji, style=look.style, custom_id=custom_id))
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
-    ) -> SameSeedButton:
-        return cls(match["id"])
+    ) -> ResultButton:
+        action = match["action"] if match["action"] in LOOKS else "unknown"
+        index = int(match["index"]) if match["index"] else None
+        if action == "unknown":
+            button = cls("info", match["id"])
+            button.action = "unknown"
+            return button
+        return cls(action, match["id"], index)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await _rerun(interaction, self.generation_id, Action.SAME_SEED)
+        from bot.ui import actions  # the actions need the bot; the bot needs these views
+
+        await actions.handle(interaction, self.action, self.generation_id, self.index)
 
 
-class NewSeedButton(ui.DynamicItem[ui.Button[Any]], template=rf"img:new:{ID_PATTERN}"):
-    """🎲 Run the same request with a fresh random seed."""
-
-    def __init__(self, generation_id: str) -> None:
-        self.generation_id = generation_id
-        super().__init__(
-            ui.Button(
-                label="New seed",
-                emoji="🎲",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"img:new:{generation_id}",
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
-    ) -> NewSeedButton:
-        return cls(match["id"])
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await _rerun(interaction, self.generation_id, Action.NEW_SEED)
+PERSISTENT_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (ResultButton,)
 
 
-class CancelButton(ui.DynamicItem[ui.Button[Any]], template=rf"img:cancel:{ID_PATTERN}"):
-    """✖️ Cancel a job that is still waiting (requester or Manage Messages)."""
-
-    def __init__(self, generation_id: str) -> None:
-        self.generation_id = generation_id
-        super().__init__(
-            ui.Button(
-                label="Cancel", emoji="✖️", style=discord.ButtonStyle.danger, custom_id=f"img:cancel:{generation_id}"
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
-    ) -> CancelButton:
-        return cls(match["id"])
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = cast("ImagineBot", interaction.client)
-        await bot.jobs.cancel(interaction, self.generation_id)
-
-
-PERSISTENT_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (SameSeedButton, NewSeedButton, CancelButton)
-
-
-def result_view(generation_id: str) -> ui.View:
-    """Buttons under a delivered result."""
-    view = ui.View(timeout=None)
-    view.add_item(SameSeedButton(generation_id))
-    view.add_item(NewSeedButton(generation_id))
+def _rows(view: ui.View, buttons: list[ResultButton]) -> ui.View:
+    for position, button in enumerate(buttons):
+        button.row = min(position // ROW_WIDTH, 4)
+        view.add_item(button)
     return view
+
+
+def result_view(generation_id: str, image_count: int = 0) -> ui.View:
+    """Under a result: a row of actions, then V1…V10 for the images in this message."""
+    actions = [ResultButton(name, generation_id) for name in ("same", "new", "remix", "info", "delete")]
+    variations = [ResultButton("var", generation_id, i) for i in range(1, min(image_count, FILES_PER_MESSAGE) + 1)]
+    return _rows(ui.View(timeout=None), actions + variations)
+
+
+def continuation_view(generation_id: str, first_index: int, count: int) -> ui.View:
+    """Under an overflow message (images 11 and 12): their variation buttons."""
+    return _rows(ui.View(timeout=None), [ResultButton("var", generation_id, first_index + i) for i in range(count)])
 
 
 def cancel_view(generation_id: str) -> ui.View:
     """The Cancel button under a queued job's status."""
-    view = ui.View(timeout=None)
-    view.add_item(CancelButton(generation_id))
-    return view
+    return _rows(ui.View(timeout=None), [ResultButton("cancel", generation_id)])
 
 
 def failure_view(generation_id: str) -> ui.View:
-    """The Retry button under a failure a retry can help with (plus a fresh seed)."""
-    view = ui.View(timeout=None)
-    view.add_item(SameSeedButton(generation_id, label="Retry"))
-    view.add_item(NewSeedButton(generation_id))
-    return view
-
-
-async def _rerun(interaction: discord.Interaction[Any], generation_id: str, action: Action) -> None:
-    bot = cast("ImagineBot", interaction.client)
-    record = await bot.storage.get_generation(generation_id)
-    if record is None:
-        await interaction.response.send_message(GONE, ephemeral=True)
-        return
-    request = record.request if action is Action.SAME_SEED else record.request.with_seed(bot.random_seed())
-    await bot.jobs.submit(interaction, request, action=action, parent_id=record.id)
+    """Under a failure a retry can help with: Retry (the same request) and a fresh seed."""
+    buttons = [ResultButton("same", generation_id, label="Retry"), ResultButton("new", generation_id),
+               ResultButton("info", generation_id)]  # fmt: skip
+    return _rows(ui.View(timeout=None), buttons)

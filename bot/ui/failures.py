@@ -18,6 +18,7 @@ from bot.gateway import (
     ServerError,
     Unauthorized,
 )
+from bot.images import SourceImageGone
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +37,15 @@ def describe(error: BaseException, *, error_id: str | None = None) -> Failure:
     """
     support = f" (gateway request `{error.request_id}`)" if isinstance(error, GatewayError) and error.request_id else ""
     match error:
+        case ContentRejected() if "output" in error.message.casefold():
+            return Failure("🚫 The gateway's content filter refused the image it produced. A new seed may get "
+                           "through; otherwise reword the prompt." + support, retryable=True)  # fmt: skip
         case ContentRejected():
-            return Failure(
-                "🚫 The gateway's content filter refused this prompt or the image it produced. "
-                "Try rewording the prompt, or a new seed." + support, retryable=True)  # fmt: skip
+            return Failure("🚫 The gateway's content filter refused this prompt. Try rewording it." + support,
+                           retryable=False)  # fmt: skip
+        case SourceImageGone():
+            return Failure(f"🖼️ I can't make this variation: {error}. Vary an image that is still posted.",
+                           retryable=False)  # fmt: skip
         case BadRequest():
             return Failure(f"⚠️ The gateway rejected the request as invalid{support}: {_brief(error.message)}",
                            retryable=False)  # fmt: skip

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import struct
+
 from tests.fakes.discord import FakeDiscord, Interaction, Message
-from tests.fakes.gateway import FakeGateway, image_key
+from tests.fakes.gateway import FakeGateway, _inputs_digest, image_key
 from tests.fakes.images import render_png
 
 WAN_PRESETS = {"1K": (1024, 1024), "2K": (2048, 2048), "4K": (4096, 4096)}
@@ -13,14 +15,30 @@ def expected_images(body: dict[str, object], count: int | None = None) -> list[b
     """The exact bytes the fake gateway produced for a recorded request body."""
     size = str(body["size"])
     width, height = WAN_PRESETS.get(size) or tuple(int(x) for x in size.split("*"))  # type: ignore[misc]
-    prompt = body["input"]["messages"][0]["content"][0]["text"]  # type: ignore[index]
+    prompt = body["input"]["messages"][0]["content"][-1]["text"]  # type: ignore[index]
     n = int(body["n"]) if count is None else count  # type: ignore[call-overload]
-    return [render_png(image_key(str(body["model"]), prompt, width, height, int(body["seed"]), i), width, height)  # type: ignore[call-overload]
-            for i in range(n)]  # fmt: skip
+    inputs = _inputs_digest(body)  # type: ignore[arg-type]
+    return [render_png(image_key(str(body["model"]), prompt, width, height, int(body["seed"]), i, inputs),  # type: ignore[call-overload]
+                       width, height) for i in range(n)]  # fmt: skip
+
+
+def strip_png_text(png: bytes) -> bytes:
+    """A PNG without its iTXt chunks: the bot adds its parameters there, the pixels are untouched."""
+    if not png.startswith(b"\x89PNG"):
+        return png
+    out, position = [png[:8]], 8
+    while position + 8 <= len(png):
+        (length,) = struct.unpack(">I", png[position : position + 4])
+        end = position + 12 + length
+        if png[position + 4 : position + 8] != b"iTXt":
+            out.append(png[position:end])
+        position = end
+    return b"".join(out)
 
 
 def attachment_bytes(message: Message) -> list[bytes]:
-    return [a.data for a in message.attachments]
+    """The posted images, byte for byte as the gateway made them (our metadata chunk removed)."""
+    return [strip_png_text(a.data) for a in message.attachments]
 
 
 IN_PROGRESS = ("⏳ **Queued**", "🎨 **Generating**", "⏸️ **Paused**")

@@ -46,6 +46,7 @@ async def test_qwen_with_every_option(bed: Bed, bot: ImagineBot) -> None:
         count=2, prompt_rewrite=False, watermark=True, seed=0,
     )  # fmt: skip
     message = await result_of(bed.discord, interaction)
+    job = re.search(r"id `([0-9a-z]+)`", message.content)[1]  # type: ignore[index]
     assert interaction.ack_type == 5  # deferred (thinking) before anything slow
     body = last_body(bed.gateway)
     assert body == {
@@ -60,7 +61,9 @@ async def test_qwen_with_every_option(bed: Bed, bot: ImagineBot) -> None:
     assert "a red fox in snow" in message.content
     assert f"<@{bed.discord.users['alice'].id}>" in message.content
     assert message.mentions == [] and not message.mention_everyone
-    assert len(message.custom_ids) == 2
+    assert message.custom_ids == [f"img:{a}:{job}" for a in ("same", "new", "remix", "info", "delete")] + [
+        f"img:var:{job}:{i}" for i in (1, 2)
+    ]
     assert bed.discord.errors == []
 
 
@@ -142,7 +145,7 @@ async def test_invalid_input_is_explained_ephemerally_and_never_sent(
 async def test_same_seed_and_new_seed(bed: Bed, bot: ImagineBot) -> None:
     first = await bed.discord.slash("alice", "imagine", "qwen", prompt="a lighthouse", size="512*512", count=2)
     original = await result_of(bed.discord, first)
-    same_id, new_id = original.custom_ids
+    same_id, new_id = original.custom_ids[:2]
 
     same = await bed.discord.click("bob", original, same_id)
     same_message = await result_of(bed.discord, same)
@@ -158,7 +161,8 @@ async def test_same_seed_and_new_seed(bed: Bed, bot: ImagineBot) -> None:
     assert attachment_bytes(new_message) != attachment_bytes(original)
     assert attachment_bytes(new_message) == expected_images(bed.gateway.requests[2])
     # each result has its own, distinct buttons
-    assert len({*original.custom_ids, *same_message.custom_ids, *new_message.custom_ids}) == 6
+    ids = [*original.custom_ids, *same_message.custom_ids, *new_message.custom_ids]
+    assert len(ids) == len(set(ids)) == 3 * 7
 
 
 async def test_buttons_survive_a_restart(bed: Bed) -> None:
@@ -185,7 +189,8 @@ async def test_unknown_record_gets_an_ephemeral_explanation(bed: Bed, bot: Imagi
 @pytest.mark.parametrize(
     ("fault", "phrase", "retry"),
     [
-        (Fault.MODERATION, "content filter refused", True),
+        (Fault.MODERATION, "content filter refused this prompt", False),
+        (Fault.RESULT_MODERATION, "refused the image it produced", True),
         (Fault.QUOTA, "out of credits", True),
         (Fault.UNAUTHORIZED, "refused the bot's API key", False),
         (Fault.MALFORMED, "no usable image", True),
@@ -232,4 +237,4 @@ async def test_summary_id_matches_the_buttons(bed: Bed, bot: ImagineBot) -> None
     interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="x", size="512*512")
     message = await result_of(bed.discord, interaction)
     shown = re.search(r"id `([0-9a-z]+)`", message.content)
-    assert shown is not None and all(cid.endswith(shown[1]) for cid in message.custom_ids)
+    assert shown is not None and all(f":{shown[1]}" in cid for cid in message.custom_ids)

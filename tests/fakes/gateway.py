@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import io
 import json
 import re
 import secrets
@@ -19,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from aiohttp import web
+from PIL import Image
 
 from .images import ImageStyle, render_png
 
@@ -30,6 +33,11 @@ ALLOWED_FIELDS = {
     QWEN: _COMMON | {"negative_prompt", "prompt_extend"},
     WAN: _COMMON | {"thinking_mode", "enable_sequential", "color_palette"},
 }
+EDIT_FIELDS = {
+    QWEN: _COMMON | {"negative_prompt", "prompt_extend"},
+    WAN: _COMMON | {"bbox_list"},
+}
+EDIT_IMAGES = {QWEN: (1, 3, 10 * 1024 * 1024), WAN: (1, 9, 20 * 1024 * 1024)}  # count range, bytes each
 _SIZE = re.compile(r"^(\d+)[*x](\d+)$")
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _RATIO = re.compile(r"^\d{1,3}\.\d{2}%$")
@@ -84,6 +92,7 @@ class FakeGateway:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/v1/images/generations", self._generations)
+        app.router.add_post("/v1/images/edits", self._generations)
         app.router.add_get("/files/{token}.png", self._file)
         return app
 
@@ -103,8 +112,9 @@ class FakeGateway:
             body = json.loads(await request.text())
         except ValueError:
             return _error(400, "body is not JSON", "invalid_request_error", None)
+        editing = request.path.endswith("/edits")
         try:
-            model, prompt, width, height, n = validate_body(body)
+            model, prompt, width, height, n = validate_edit(body) if editing else validate_body(body)
         except ContractViolation as exc:
             self.rejected.append((400, str(exc)))
             return _error(400, f"{exc} (request id: fake-400)", "invalid_request_error", "invalid_parameter")
@@ -123,7 +133,8 @@ class FakeGateway:
         data = []
         for index in range(count):
             png = await asyncio.to_thread(
-                render_png, image_key(model, prompt, width, height, body["seed"], index), width, height,
+                render_png, image_key(model, prompt, width, height, body["seed"], index, _inputs_digest(body)),
+                width, height,
                 style=self.image_style,
             )  # fmt: skip
             item: dict[str, Any] = {"revised_prompt": ""}
@@ -177,9 +188,74 @@ class FakeGateway:
         return web.Response(body=entry[0], content_type="image/png")
 
 
-def image_key(model: str, prompt: str, width: int, height: int, seed: int, index: int) -> str:
-    """The identity of one fake image: same key, same bytes."""
-    return f"{model}|{prompt}|{width}x{height}|{seed}|{index}"
+def image_key(model: str, prompt: str, width: int, height: int, seed: int, index: int, inputs: str = "") -> str:
+    """The identity of one fake image: same key, same bytes (``inputs``: digest of edit inputs)."""
+    return f"{model}|{prompt}|{width}x{height}|{seed}|{index}" + (f"|{inputs}" if inputs else "")
+
+
+def _inputs_digest(body: dict[str, Any]) -> str:
+    images = [item["image"] for item in body["input"]["messages"][0]["content"] if "image" in item]
+    return hashlib.sha256("".join(images).encode()).hexdigest()[:16] if images else ""
+
+
+def validate_edit(body: Any) -> tuple[str, str, int, int, int]:
+    """The edit contract (gateway.md, "Editing endpoint"); return (model, prompt, width, height, n)."""
+    if not isinstance(body, dict) or "parameters" in body or "prompt" in body:
+        raise ContractViolation("body must be an object without top-level `parameters` or `prompt`")
+    model = body.get("model")
+    if model not in EDIT_FIELDS:
+        raise ContractViolation(f"unknown model {model!r}")
+    unknown = set(body) - EDIT_FIELDS[model]
+    if unknown:
+        raise ContractViolation(f"fields not accepted for {model} edits: {sorted(unknown)}")
+    try:
+        (message,) = body["input"]["messages"]
+        content = message["content"]
+    except (KeyError, TypeError, ValueError):
+        raise ContractViolation("input.messages must hold one message") from None
+    if message.get("role") != "user" or not isinstance(content, list) or not content:
+        raise ContractViolation("the message must be role user with content")
+    *images, text = content
+    if set(text) != {"text"} or not str(text["text"]).strip() or any(set(i) != {"image"} for i in images):
+        raise ContractViolation("content must be image items followed by exactly one text item")
+    low, high, max_bytes = EDIT_IMAGES[model]
+    if not low <= len(images) <= high:
+        raise ContractViolation(f"{model} edits take {low}-{high} images")
+    for item in images:
+        _check_input_image(item["image"], max_bytes, model)
+    seed, n = body.get("seed"), body.get("n")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2147483647:
+        raise ContractViolation("seed must be an integer in [0, 2147483647]")
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= (6 if model == QWEN else 4):
+        raise ContractViolation("n out of range for edits")
+    size = body.get("size")
+    if not isinstance(size, str):
+        raise ContractViolation("size must be sent as a string")
+    if model == WAN and size in ("1K", "2K"):
+        width = height = WAN_PRESETS[size]
+    else:
+        width, height = _custom_size(size, 512 if model == QWEN else 768, 2048, None if model == QWEN else 8)
+    return model, text["text"], width, height, n
+
+
+def _check_input_image(value: Any, max_bytes: int, model: str) -> None:
+    match = re.match(r"^data:image/(png|jpeg|webp|bmp);base64,(.+)$", str(value), flags=re.S)
+    if match is None:
+        raise ContractViolation("an input image must be a data URI (data:image/...;base64,...) here")
+    try:
+        data = base64.b64decode(match[2], validate=True)
+    except ValueError:
+        raise ContractViolation("an input image's base64 is invalid") from None
+    if len(data) > max_bytes:
+        raise ContractViolation(f"an input image is over {max_bytes} bytes")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            alpha = "A" in image.mode
+    except OSError:
+        raise ContractViolation("an input image cannot be decoded") from None
+    if model == WAN and (alpha or not (240 <= width <= 8000 and 240 <= height <= 8000)):
+        raise ContractViolation("wan input images must be 240-8000 px per side, without alpha")
 
 
 def validate_body(body: Any) -> tuple[str, str, int, int, int]:

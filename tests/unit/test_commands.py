@@ -15,7 +15,7 @@ from bot.client import EXTENSIONS, ImagineBot
 from bot.gateway import GatewayClient
 from bot.settings import Secret, Settings
 from bot.storage import Storage
-from bot.ui.buttons import NewSeedButton, SameSeedButton
+from bot.ui.buttons import LOOKS, ResultButton, continuation_view, failure_view, result_view
 from tests.fakes.discord._limits import check_commands
 from tests.fakes.discord._spec import load_validator
 from tests.paths import DISCORD_OPENAPI
@@ -74,15 +74,38 @@ async def test_subcommands_have_user_facing_descriptions(loaded_bot: ImagineBot)
                             "wan": "Generate images with Wan 2.7 Image Pro."}  # fmt: skip
 
 
-@pytest.mark.parametrize("item_type", [SameSeedButton, NewSeedButton])
-async def test_custom_ids_round_trip(item_type: type[SameSeedButton | NewSeedButton]) -> None:
+@pytest.mark.parametrize("action", sorted(LOOKS))
+async def test_custom_ids_round_trip(action: str) -> None:
+    template = ResultButton.__discord_ui_compiled_template__
     for generation_id in ("a", "0suwgwxi", "z" * 16):
-        item = item_type(generation_id)
+        index = 12 if action == "var" else None
+        item = ResultButton(action, generation_id, index)
         custom_id = item.custom_id
         assert 1 <= len(custom_id) <= 100 and generation_id in custom_id
-        match = item_type.__discord_ui_compiled_template__.fullmatch(custom_id)
+        match = template.fullmatch(custom_id)
         assert match is not None
-        rebuilt = await item_type.from_custom_id(None, discord.ui.Button(), match)  # type: ignore[arg-type]
-        assert rebuilt.generation_id == generation_id and rebuilt.custom_id == custom_id
-    assert SameSeedButton.__discord_ui_compiled_template__.fullmatch(NewSeedButton("abc").custom_id) is None
-    assert SameSeedButton.__discord_ui_compiled_template__.fullmatch("img:same:ABC") is None
+        rebuilt = await ResultButton.from_custom_id(None, discord.ui.Button(), match)  # type: ignore[arg-type]
+        assert (rebuilt.action, rebuilt.generation_id, rebuilt.index) == (action, generation_id, index)
+        assert rebuilt.custom_id == custom_id
+    assert template.fullmatch("img:same:ABC") is None  # ids are lower-case base36
+    assert template.fullmatch("img:same:" + "a" * 17) is None
+
+
+def test_unknown_action_is_matched_and_answered() -> None:
+    match = ResultButton.__discord_ui_compiled_template__.fullmatch("img:upscale:abc")
+    assert match is not None  # matched, so the click is answered ("does nothing now"), never left to fail
+
+
+@pytest.mark.parametrize("count", [0, 1, 4, 6, 10, 12])
+def test_result_buttons_fit_discords_limits(count: int) -> None:
+    views = [result_view("abc", min(count, 10)), failure_view("abc")]
+    if count > 10:
+        views.append(continuation_view("abc", 11, count - 10))
+    for view in views:
+        payload = view.to_components()
+        assert len(payload) <= 5 and all(len(row["components"]) <= 5 for row in payload)
+        ids = [c["custom_id"] for row in payload for c in row["components"]]
+        assert len(ids) == len(set(ids)) and all(len(i) <= 100 for i in ids)
+    variation_ids = [c["custom_id"] for v in views for row in v.to_components() for c in row["components"]
+                     if c["custom_id"].startswith("img:var:")]  # fmt: skip
+    assert variation_ids == [f"img:var:abc:{i}" for i in range(1, count + 1)]

@@ -205,3 +205,40 @@ async def test_unreachable_gateway(http: aiohttp.ClientSession) -> None:
     with pytest.raises(GatewayUnavailable):
         await client.generate(REQUEST)
     assert len(sleeps) == MAX_ATTEMPTS - 1
+
+
+@pytest.mark.parametrize("spec", [QWEN, WAN], ids=lambda s: s.key)
+async def test_variation_is_an_edit_with_a_data_uri(
+    fake_gateway: FakeGateway, http: aiohttp.ClientSession, spec: object
+) -> None:
+    from bot.catalogue import ModelSpec
+    from bot.gateway.models import ImageSource
+    from tests.fakes.images import render_png
+
+    assert isinstance(spec, ModelSpec)
+    parent = spec.build_request(ImagineOptions(prompt="a boat", size="1024*1024", n=2), random_seed=lambda: 5)
+    variation = spec.variation(parent, ImageSource(1, 2, "abc_1.png"), seed=99)
+    assert (variation.prompt, variation.seed, variation.n, variation.source) == (
+        "a boat",
+        99,
+        2,
+        ImageSource(1, 2, "abc_1.png"),
+    )
+    client, _ = make_client(fake_gateway, http)
+    source = render_png("input", 1024, 1024)
+    result = await client.generate(variation, [source])
+    assert len(result.images) == 2
+    (body,) = fake_gateway.requests
+    first, text = body["input"]["messages"][0]["content"]
+    assert text == {"text": "a boat"} and first["image"].startswith("data:image/png;base64,")
+    assert "thinking_mode" not in body and "enable_sequential" not in body
+
+
+def test_wan_variation_of_a_4k_image_asks_for_2k() -> None:
+    from bot.gateway.models import ImageSource
+
+    parent = WAN.build_request(ImagineOptions(prompt="p", size="4K", n=4), random_seed=lambda: 1)
+    variation = WAN.variation(parent, ImageSource(1, 2, "x_1.png"), seed=3)
+    assert variation.size == "2K" and variation.n == 4 and variation.thinking_mode is None
+    sequential = WAN.build_request(ImagineOptions(prompt="p", size="1K", n=12, sequential=True), random_seed=lambda: 1)
+    assert WAN.variation(sequential, ImageSource(1, 2, "x_1.png"), seed=3).n == 4
