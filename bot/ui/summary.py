@@ -42,10 +42,11 @@ def render_summary(
     if revised_prompt and revised_prompt.strip() != request.prompt.strip():
         lines.append(f"✏️ Revised: {quote(revised_prompt, REVISED_PREVIEW)}")
     if any(image.reencoded for image in images):
-        links = " ".join(f"[original {n}](<{i.source_url}>)" for n, i in enumerate(images, 1)
-                         if i.reencoded and i.source_url)  # fmt: skip
-        lines.append("📦 Re-encoded as WebP" + (" and downscaled" if any(i.downscaled for i in images) else "")
-                     + " to fit Discord's upload limit." + (f" Full size for 24 h: {links}" if links else ""))  # fmt: skip
+        how = "Re-encoded as WebP" + (" and downscaled" if any(i.downscaled for i in images) else "")
+        links = " ".join(
+            f"[original {n}](<{i.source_url}>)" for n, i in enumerate(images, 1) if i.reencoded and i.source_url
+        )
+        lines.append(f"📦 {how} to fit Discord's upload limit." + (f" Full size for 24 h: {links}" if links else ""))
     lines.extend(notes)
     lines.append(f"-# Requested by <@{generation.user_id}> · {elapsed:.1f} s · id `{generation.id}`")
     return "\n".join(lines)
