@@ -23,7 +23,7 @@ from bot.ui.failures import new_error_id
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.imagine", "cogs.jobs")
+EXTENSIONS = ("cogs.imagine", "cogs.jobs", "cogs.results")
 HEARTBEAT_FILE = "heartbeat"  # touched while connected; read by `python -m bot.healthcheck`
 HEARTBEAT_SECONDS = 30
 

@@ -50,3 +50,19 @@ def render_summary(
     lines.extend(notes)
     lines.append(f"-# Requested by <@{generation.user_id}> · {elapsed:.1f} s · id `{generation.id}`")
     return "\n".join(lines)
+
+
+def render_repost(generation: Generation, count: int, *, shown_by: int) -> str:
+    """The text of a /show re-post of a stored result."""
+    request = generation.request
+    spec = spec_for_model(request.model)
+    width, height = dimensions(request.size, spec.sizes.presets)
+    return "\n".join(
+        [
+            f"**{spec.display_name}** · {width}×{height} · {count} image{'s' if count != 1 else ''} · "
+            f"seed `{request.seed}`",
+            f"> {quote(request.prompt, PROMPT_PREVIEW)}",
+            f"-# Re-posted by <@{shown_by}> · first requested by <@{generation.user_id}> "
+            f"<t:{int(generation.created_at)}:R> · id `{generation.id}`",
+        ]
+    )

@@ -214,7 +214,7 @@ async def test_gateway_failures_get_specific_messages(
 
 
 async def test_persistent_rate_limit_and_server_errors(bed: Bed, bot: ImagineBot) -> None:
-    bot.gateway._sleep = lambda _s: asyncio.sleep(0)  # type: ignore[method-assign]  # no real backoff waits
+    bot.gateway._sleep = lambda _s: asyncio.sleep(0)  # type: ignore[method-assign]  # skip the real backoff waits
     bed.gateway.fail_next(Fault.RATE_LIMIT, times=3)
     limited = await result_of(
         bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="a", size="512*512")

@@ -1,0 +1,89 @@
+"""``/show <id>``: re-post any stored result, with live buttons."""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.storage import Action, Generation, Status
+from bot.ui.buttons import FILES_PER_MESSAGE, continuation_view, result_view
+from bot.ui.summary import render_repost
+
+if TYPE_CHECKING:
+    from bot.client import ImagineBot
+
+log = logging.getLogger(__name__)
+
+
+class Results(commands.Cog):
+    """Past results."""
+
+    def __init__(self, bot: ImagineBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="show")
+    @app_commands.describe(result_id="The id under a result, e.g. 0suwgwxi (see /jobs)")
+    @app_commands.rename(result_id="id")
+    async def show(self, interaction: discord.Interaction[Any], result_id: app_commands.Range[str, 1, 16]) -> None:
+        """Post a past result again, with working buttons."""
+        record = await self.bot.storage.get_generation(result_id.strip().lower())
+        if record is None:
+            await interaction.response.send_message(
+                f"There is no result with id `{discord.utils.escape_markdown(result_id)}`. `/jobs` lists yours.",
+                ephemeral=True,
+            )
+            return
+        if record.status in (Status.QUEUED, Status.RUNNING):
+            await interaction.response.send_message(
+                f"Job `{record.id}` is still {record.status.value}; `/queue` shows where it is.", ephemeral=True
+            )
+            return
+        kept = self.bot.jobs.undelivered_images(record.id)
+        if record.status is not Status.DONE and not kept:
+            await interaction.response.send_message(
+                f"Job `{record.id}` {record.status.value} without images, so there is nothing to show. "
+                "Its message has a Retry button, or run it again with `/imagine`.",
+                ephemeral=True,
+            )
+            return
+        await interaction.response.defer(thinking=True)
+        images = [(path.name, path.read_bytes()) for path in kept] or await self._fetch(record)
+        if not images:  # the message and its files are gone: make them again from the stored request
+            await self.bot.jobs.submit(interaction, record.request, action=Action.SHOW, parent_id=record.id)
+            return
+        batches = [images[i : i + FILES_PER_MESSAGE] for i in range(0, len(images), FILES_PER_MESSAGE)]
+        await interaction.edit_original_response(
+            content=render_repost(record, len(images), shown_by=interaction.user.id),
+            attachments=_files(batches[0]), view=result_view(record.id, len(batches[0])),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )  # fmt: skip
+        for number, batch in enumerate(batches[1:], start=1):
+            await interaction.followup.send(
+                files=_files(batch), view=continuation_view(record.id, number * FILES_PER_MESSAGE + 1, len(batch))
+            )
+
+    async def _fetch(self, record: Generation) -> list[tuple[str, bytes]]:
+        if record.message_id is None:
+            return []
+        try:
+            channel = self.bot.get_partial_messageable(record.channel_id)
+            message = await channel.fetch_message(record.message_id)
+            mine = [a for a in message.attachments if a.filename.startswith(f"{record.id}_")]
+            return [(a.filename, await a.read()) for a in mine]
+        except discord.HTTPException as error:
+            log.info("result %s: original message unavailable (%s)", record.id, error.status)
+            return []
+
+
+def _files(images: list[tuple[str, bytes]]) -> list[discord.File]:
+    return [discord.File(io.BytesIO(data), filename=name) for name, data in images]
+
+
+async def setup(bot: ImagineBot) -> None:
+    """Extension entry point."""
+    await bot.add_cog(Results(bot))
