@@ -19,9 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import discord
+from PIL import UnidentifiedImageError
 
 from bot.catalogue import spec_for_model
-from bot.gateway import GatewayClient, GatewayError, GatewayTimeout, GenerationRequest, IncompleteResult
+from bot.gateway import (
+    GatewayClient,
+    GatewayError,
+    GatewayTimeout,
+    GenerationRequest,
+    IncompleteResult,
+    MalformedResponse,
+)
 from bot.gateway.models import ImageSource
 from bot.images import PreparedImage, SourceImageGone, prepare_image
 from bot.storage import Action, Generation, Status, Storage
@@ -348,14 +356,17 @@ class JobEngine:
             notes.append(f"⚠️ The gateway returned {len(result.images)} of {partial.expected} images.")
         limit = self._upload_limit(job)
         metadata = _metadata(generation)
-        images = await asyncio.gather(
-            *(
-                asyncio.to_thread(
-                    prepare_image, image.data, stem=f"{generation.id}_{i + 1}", limit=limit, metadata=metadata
+        try:
+            images = await asyncio.gather(
+                *(
+                    asyncio.to_thread(
+                        prepare_image, image.data, stem=f"{generation.id}_{i + 1}", limit=limit, metadata=metadata
+                    )
+                    for i, image in enumerate(result.images)
                 )
-                for i, image in enumerate(result.images)
             )
-        )
+        except UnidentifiedImageError:
+            raise MalformedResponse("an image from the gateway could not be decoded") from None
         linked = [dataclasses.replace(p, source_url=i.source_url) for p, i in zip(images, result.images, strict=True)]
         return linked, notes, result.request_id, result.revised_prompt
 

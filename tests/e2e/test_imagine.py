@@ -196,6 +196,7 @@ async def test_unknown_record_gets_an_ephemeral_explanation(bed: Bed, bot: Imagi
         (Fault.MALFORMED, "no usable image", True),
         (Fault.EMPTY, "no usable image", True),
         (Fault.IMAGE_404, "no usable image", True),
+        (Fault.CORRUPT_IMAGE, "no usable image", True),
     ],
 )
 async def test_gateway_failures_get_specific_messages(

@@ -61,6 +61,7 @@ class Fault(StrEnum):
     IMAGE_404 = "image_404"
     FEWER = "fewer"
     UNAUTHORIZED = "unauthorized"
+    CORRUPT_IMAGE = "corrupt_image"
 
 
 class ContractViolation(Exception):
@@ -145,6 +146,13 @@ class FakeGateway:
                 self._files[token] = (png, time.monotonic() + self.url_ttl)
                 item["url"] = f"{self.base_url}/files/{token}.png"
             data.append(item)
+        if fault is Fault.CORRUPT_IMAGE:
+            garbage = b"this is not an image"
+            if fmt == "b64_json":
+                data[0]["b64_json"] = base64.b64encode(garbage).decode()
+            else:
+                self._files["corrupt"] = (garbage, time.monotonic() + self.url_ttl)
+                data[0]["url"] = f"{self.base_url}/files/corrupt.png"
         if fault is Fault.IMAGE_404 and fmt == "url":
             data[0]["url"] = f"{self.base_url}/files/missing.png"
         return web.json_response(
