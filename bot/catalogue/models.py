@@ -37,6 +37,13 @@ QWEN = ModelSpec(
 )
 
 _WAN_PRESETS = MappingProxyType({"1K": (1024, 1024), "2K": (2048, 2048), "4K": (4096, 4096)})
+# Image-set mode and edits: no 4K, at most 2048² pixels.
+_WAN_UP_TO_2K = SizeRule(
+    min_side_pixels=768,
+    max_side_pixels=2048,
+    presets=MappingProxyType({k: v for k, v in _WAN_PRESETS.items() if k != "4K"}),
+    max_aspect=8.0,
+)
 
 WAN = ModelSpec(
     key="wan",
@@ -45,21 +52,11 @@ WAN = ModelSpec(
     prompt_max=5000,
     features=frozenset({Feature.THINKING_MODE, Feature.SEQUENTIAL, Feature.COLOR_PALETTE}),
     sizes=SizeRule(min_side_pixels=768, max_side_pixels=4096, presets=_WAN_PRESETS, max_aspect=8.0),
-    sequential_sizes=SizeRule(
-        min_side_pixels=768,
-        max_side_pixels=2048,
-        presets=MappingProxyType({k: v for k, v in _WAN_PRESETS.items() if k != "4K"}),
-        max_aspect=8.0,
-    ),
+    sequential_sizes=_WAN_UP_TO_2K,
     default_size="2K",
     max_n=4,
     max_n_sequential=12,
-    edit_sizes=SizeRule(
-        min_side_pixels=768,
-        max_side_pixels=2048,
-        presets=MappingProxyType({k: v for k, v in _WAN_PRESETS.items() if k != "4K"}),
-        max_aspect=8.0,
-    ),
+    edit_sizes=_WAN_UP_TO_2K,
     edit_default_size="2K",
     edit_max_n=4,
     edit_max_bytes=20 * 1024 * 1024,

@@ -18,6 +18,13 @@ def job_id(message: Message) -> str:
     return found[1]
 
 
+def one_at_a_time(bed: Bed) -> asyncio.Event:
+    """One job at a time, and the gateway holds requests until the returned event is set."""
+    bed.extra_env["MAX_CONCURRENT_JOBS"] = "1"
+    bed.gateway.hold = asyncio.Event()
+    return bed.gateway.hold
+
+
 async def queued(bed: Bed, user: str, prompt: str, **options: object) -> tuple[Interaction, Message]:
     interaction = await bed.discord.slash(user, "imagine", "qwen", prompt=prompt, size="512*512", **options)
     message = await bed.discord.wait_original(interaction, lambda m: "**Queued**" in m.content or is_final(m))
@@ -25,8 +32,7 @@ async def queued(bed: Bed, user: str, prompt: str, **options: object) -> tuple[I
 
 
 async def test_queue_positions_and_fair_order(bed: Bed) -> None:
-    bed.extra_env["MAX_CONCURRENT_JOBS"] = "1"
-    bed.gateway.hold = asyncio.Event()
+    release = one_at_a_time(bed)
     async with bed.bot():
         first, _ = await queued(bed, "alice", "a1")
         await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
@@ -37,7 +43,7 @@ async def test_queue_positions_and_fair_order(bed: Bed) -> None:
         await bed.discord.wait_for(lambda: "position 1 of 4" in a2_message.content)
         await bed.discord.wait_for(lambda: "position 3 of 4" in c1_message.content)  # before alice's third
         assert a2_message.custom_ids == [f"img:cancel:{job_id(a2_message)}"]
-        bed.gateway.hold.set()
+        release.set()
         for interaction in (first, a2, a3, b1, c1):
             assert len((await result_of(bed.discord, interaction)).attachments) == 1
     prompts = [body["input"]["messages"][0]["content"][0]["text"] for body in bed.gateway.requests]  # type: ignore[index]
@@ -47,8 +53,7 @@ async def test_queue_positions_and_fair_order(bed: Bed) -> None:
 
 
 async def test_cancel_before_start(bed: Bed) -> None:
-    bed.extra_env["MAX_CONCURRENT_JOBS"] = "1"
-    bed.gateway.hold = asyncio.Event()
+    release = one_at_a_time(bed)
     async with bed.bot():
         running, _ = await queued(bed, "alice", "running")
         await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
@@ -63,7 +68,7 @@ async def test_cancel_before_start(bed: Bed) -> None:
         await bed.discord.wait_for(lambda: owner.acknowledged)
         assert owner.ack_type == 7  # the status message itself is updated
         assert "**Cancelled**" in message.content and message.custom_ids == []
-        bed.gateway.hold.set()  # type: ignore[union-attr]
+        release.set()
         await result_of(bed.discord, running)
         await asyncio.sleep(0.3)
     prompts = [body["input"]["messages"][0]["content"][0]["text"] for body in bed.gateway.requests]  # type: ignore[index]
@@ -71,8 +76,7 @@ async def test_cancel_before_start(bed: Bed) -> None:
 
 
 async def test_moderator_can_cancel_someone_elses_job(bed: Bed) -> None:
-    bed.extra_env["MAX_CONCURRENT_JOBS"] = "1"
-    bed.gateway.hold = asyncio.Event()
+    release = one_at_a_time(bed)
     async with bed.bot():
         await queued(bed, "alice", "running")
         await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
@@ -80,12 +84,12 @@ async def test_moderator_can_cancel_someone_elses_job(bed: Bed) -> None:
         click = await bed.discord.click("mod", message, message.custom_ids[0])
         await bed.discord.wait_for(lambda: click.acknowledged)
         assert f"Cancelled** by <@{bed.discord.users['mod'].id}>" in message.content
-        bed.gateway.hold.set()  # type: ignore[union-attr]
+        release.set()
 
 
 async def test_per_user_limit_names_the_numbers(bed: Bed) -> None:
-    bed.extra_env |= {"MAX_PENDING_PER_USER": "2", "MAX_CONCURRENT_JOBS": "1"}
-    bed.gateway.hold = asyncio.Event()
+    bed.extra_env["MAX_PENDING_PER_USER"] = "2"
+    release = one_at_a_time(bed)
     async with bed.bot():
         await queued(bed, "alice", "one")
         await queued(bed, "alice", "two")
@@ -94,7 +98,7 @@ async def test_per_user_limit_names_the_numbers(bed: Bed) -> None:
         assert refusal.ephemeral_to is not None
         assert "You already have 2 jobs waiting or generating, and the limit is 2 per person" in refusal.content
         other, _ = await queued(bed, "bob", "bob is not limited by alice")
-        bed.gateway.hold.set()  # type: ignore[union-attr]
+        release.set()
         await result_of(bed.discord, other)
 
 
@@ -221,13 +225,12 @@ async def test_job_timeout_fails_with_retry(bed: Bed) -> None:
 
 
 async def test_jobs_and_queue_commands(bed: Bed) -> None:
-    bed.extra_env["MAX_CONCURRENT_JOBS"] = "1"
-    bed.gateway.hold = asyncio.Event()
+    release = one_at_a_time(bed)
     async with bed.bot():
-        bed.gateway.hold.set()  # type: ignore[union-attr]
+        release.set()
         done, _ = await queued(bed, "alice", "finished one")
         finished = await result_of(bed.discord, done)
-        bed.gateway.hold.clear()  # type: ignore[union-attr]
+        release.clear()
         await queued(bed, "alice", "running one")
         await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
         _, waiting = await queued(bed, "alice", "waiting one")
@@ -236,7 +239,7 @@ async def test_jobs_and_queue_commands(bed: Bed) -> None:
         listing = await bed.discord.wait_original(jobs, lambda m: bool(m.content))
         queue = await bed.discord.slash("alice", "queue")
         summary = await bed.discord.wait_original(queue, lambda m: bool(m.content))
-        bed.gateway.hold.set()  # type: ignore[union-attr]
+        release.set()
     assert listing.ephemeral_to is not None and summary.ephemeral_to is not None
     assert f"`{job_id(finished)}` done" in listing.content
     assert f"`{job_id(waiting)}` queued, position 1" in listing.content

@@ -208,14 +208,7 @@ def _inputs_digest(body: dict[str, Any]) -> str:
 
 def validate_edit(body: Any) -> tuple[str, str, int, int, int]:
     """The edit contract (gateway.md, "Editing endpoint"); return (model, prompt, width, height, n)."""
-    if not isinstance(body, dict) or "parameters" in body or "prompt" in body:
-        raise ContractViolation("body must be an object without top-level `parameters` or `prompt`")
-    model = body.get("model")
-    if model not in EDIT_FIELDS:
-        raise ContractViolation(f"unknown model {model!r}")
-    unknown = set(body) - EDIT_FIELDS[model]
-    if unknown:
-        raise ContractViolation(f"fields not accepted for {model} edits: {sorted(unknown)}")
+    model = _envelope(body, EDIT_FIELDS)
     try:
         (message,) = body["input"]["messages"]
         content = message["content"]
@@ -268,20 +261,7 @@ def _check_input_image(value: Any, max_bytes: int, model: str) -> None:
 
 def validate_body(body: Any) -> tuple[str, str, int, int, int]:
     """Apply the contract; return (model, prompt, width, height, n) or raise ContractViolation."""
-    if not isinstance(body, dict):
-        raise ContractViolation("body must be an object")
-    if "parameters" in body:
-        raise ContractViolation("top-level `parameters` is not accepted")
-    if "prompt" in body:
-        raise ContractViolation("top-level `prompt` is not accepted")
-    model = body.get("model")
-    if model not in ALLOWED_FIELDS:
-        raise ContractViolation(f"unknown model {model!r}")
-    unknown = set(body) - ALLOWED_FIELDS[model]
-    if unknown:
-        raise ContractViolation(f"fields not accepted for {model}: {sorted(unknown)}")
-    if body.get("response_format", "url") not in ("url", "b64_json"):
-        raise ContractViolation("response_format must be url or b64_json")
+    model = _envelope(body, ALLOWED_FIELDS)
     prompt = _prompt(body.get("input"))
     if model == QWEN and len(prompt) > 800:
         raise ContractViolation("prompt too long")
@@ -321,6 +301,24 @@ def validate_body(body: Any) -> tuple[str, str, int, int, int]:
                 raise ContractViolation("color_palette needs enable_sequential=false")
             _palette(body["color_palette"])
     return model, prompt, width, height, n
+
+
+def _envelope(body: Any, allowed: dict[str, set[str]]) -> str:
+    """Checks shared by both endpoints; returns the model."""
+    if not isinstance(body, dict):
+        raise ContractViolation("body must be an object")
+    for superseded in ("parameters", "prompt"):
+        if superseded in body:
+            raise ContractViolation(f"top-level `{superseded}` is not accepted")
+    model = body.get("model")
+    if model not in allowed:
+        raise ContractViolation(f"unknown model {model!r}")
+    unknown = set(body) - allowed[model]
+    if unknown:
+        raise ContractViolation(f"fields not accepted for {model} here: {sorted(unknown)}")
+    if body.get("response_format", "url") not in ("url", "b64_json"):
+        raise ContractViolation("response_format must be url or b64_json")
+    return str(model)
 
 
 def _prompt(value: Any) -> str:
