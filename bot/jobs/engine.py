@@ -204,7 +204,7 @@ class JobEngine:
             "job %s accepted: action=%s model=%s user=%s n=%d size=%s",
             generation.id, action, request.model, user_id, request.n, request.size,
         )  # fmt: skip
-        self._wake.set()
+        self._dispatch()  # a job that can start now shows "generating" straight away, not "queued"
         await self._refresh(job, force=True)
         return generation
 
@@ -269,12 +269,17 @@ class JobEngine:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._accepting and (ticket := self._scheduler.next_ready()) is not None:
-                job = self._jobs.get(ticket.job_id)
-                if job is None:
-                    self._scheduler.finish(ticket.job_id)
-                    continue
-                self._tasks[ticket.job_id] = asyncio.create_task(self._run(job), name=f"job-{ticket.job_id}")
+            self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Start every job the limits allow now."""
+        while self._accepting and (ticket := self._scheduler.next_ready()) is not None:
+            job = self._jobs.get(ticket.job_id)
+            if job is None:
+                self._scheduler.finish(ticket.job_id)
+                continue
+            job.started = time.monotonic()
+            self._tasks[ticket.job_id] = asyncio.create_task(self._run(job), name=f"job-{ticket.job_id}")
 
     async def _status_loop(self) -> None:
         while True:
@@ -319,7 +324,7 @@ class JobEngine:
     # ------------------------------------------------------------------ running
     async def _run(self, job: Job) -> None:
         generation = job.generation
-        job.started = time.monotonic()
+        started = job.started or time.monotonic()
         try:
             await self._storage.mark_running(generation.id)
             await self._refresh(job, force=True)
@@ -330,7 +335,7 @@ class JobEngine:
                 raise GatewayTimeout(f"job exceeded {self._job_timeout:.0f}s") from None
             job.final = True
             content = render_summary(
-                generation, images, elapsed=time.monotonic() - job.started, revised_prompt=revised,
+                generation, images, elapsed=time.monotonic() - started, revised_prompt=revised,
                 notes=[*job.history, *notes],
             )  # fmt: skip
             await self._deliver(job, content, images, request_id)
