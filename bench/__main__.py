@@ -141,10 +141,12 @@ async def measure(name: str, quick: bool) -> dict[str, float]:
                 bed.gateway.latency = 0.0
                 bed.gateway.image_style = "flat"
                 total = 200 if quick else 1000
+                rss_before = rss_mib(pid)
                 t1 = time.monotonic()
                 await bounded(total, 25, lambda i: job(bed, {**small, "seed": 10_000 + i}))
                 figures["throughput, jobs/s"] = total / (time.monotonic() - t1)
                 figures[f"RSS after {total} more jobs, MiB"] = rss_mib(pid)
+                figures[f"RSS growth during those {total} jobs, MiB"] = rss_mib(pid) - rss_before
             errors = [e for e in bed.discord.errors if e[1] >= 400]
             figures["Discord errors"] = float(len(errors))
     return figures
