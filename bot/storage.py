@@ -114,6 +114,10 @@ class Storage:
         async with aiosqlite.connect(path) as connection:
             connection.row_factory = aiosqlite.Row
             await connection.execute("PRAGMA journal_mode=WAL")
+            # With WAL, NORMAL survives a killed process (our restart guarantee); only an OS crash
+            # or power loss can drop the last commits. FULL would fsync on every commit, and the
+            # acknowledgement of each command waits on a commit.
+            await connection.execute("PRAGMA synchronous=NORMAL")
             await connection.execute("PRAGMA foreign_keys=ON")
             storage = cls(connection)
             await storage._migrate()
@@ -151,9 +155,11 @@ class Storage:
                 continue  # id collision: draw again
             await self._db.commit()
             break
-        generation = await self.get_generation(new_id)
-        assert generation is not None
-        return generation
+        return Generation(
+            id=new_id, parent_id=parent_id, action=action, guild_id=guild_id, channel_id=channel_id,
+            user_id=user_id, request=request, status=Status.QUEUED, message_id=None, image_count=0,
+            gateway_request_id=None, error=None, created_at=now, started_at=None, finished_at=None,
+        )  # fmt: skip
 
     async def get_generation(self, generation_id: str) -> Generation | None:
         """Load a generation by id, or ``None`` if it does not exist."""

@@ -9,8 +9,6 @@ already delivered.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 import logging
 import time
 from collections import Counter
@@ -19,19 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import discord
-from PIL import UnidentifiedImageError
 
-from bot.catalogue import spec_for_model
 from bot.gateway import (
     GatewayClient,
     GatewayError,
     GatewayTimeout,
     GenerationRequest,
-    IncompleteResult,
-    MalformedResponse,
 )
-from bot.gateway.models import ImageSource
-from bot.images import PreparedImage, SourceImageGone, prepare_image
+from bot.images import PreparedImage
 from bot.storage import Action, Generation, Status, Storage
 from bot.ui.buttons import cancel_view, continuation_view, failure_view, result_view
 from bot.ui.failures import describe, new_error_id
@@ -39,6 +32,7 @@ from bot.ui.summary import render_summary
 
 from . import status
 from .courier import Courier, Payload, Undeliverable
+from .producer import Producer
 from .scheduler import FairScheduler, Limits, Ticket
 
 log = logging.getLogger(__name__)
@@ -92,6 +86,7 @@ class JobEngine:
         self._status_interval = status_interval
         self._data_dir = data_dir
         self._courier = Courier(client)
+        self._producer = Producer(client, gateway)
         self._jobs: dict[str, Job] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._background: list[asyncio.Task[None]] = []
@@ -330,15 +325,15 @@ class JobEngine:
             await self._refresh(job, force=True)
             try:
                 async with asyncio.timeout(self._job_timeout):
-                    images, notes, request_id, revised = await self._produce(job)
+                    produced = await self._producer.produce(generation, upload_limit=self._upload_limit(job))
             except TimeoutError:
                 raise GatewayTimeout(f"job exceeded {self._job_timeout:.0f}s") from None
             job.final = True
             content = render_summary(
-                generation, images, elapsed=time.monotonic() - started, revised_prompt=revised,
-                notes=[*job.history, *notes],
+                generation, produced.images, elapsed=time.monotonic() - started,
+                revised_prompt=produced.revised_prompt, notes=[*job.history, *produced.notes],
             )  # fmt: skip
-            await self._deliver(job, content, images, request_id)
+            await self._deliver(job, content, produced.images, produced.request_id)
         except asyncio.CancelledError:
             raise  # shutdown: the job stays queued in the database
         except Exception as error:
@@ -348,47 +343,6 @@ class JobEngine:
             self._tasks.pop(generation.id, None)
             self._jobs.pop(generation.id, None)
             self._wake.set()
-
-    async def _produce(self, job: Job) -> tuple[list[PreparedImage], list[str], str | None, str | None]:
-        generation = job.generation
-        notes: list[str] = []
-        request = generation.request
-        inputs = [await self._source_image(request.source, request.model)] if request.source else []
-        try:
-            result = await self._gateway.generate(request, inputs)
-        except IncompleteResult as partial:
-            result = partial.result
-            notes.append(f"⚠️ The gateway returned {len(result.images)} of {partial.expected} images.")
-        limit = self._upload_limit(job)
-        metadata = _metadata(generation)
-        try:
-            images = await asyncio.gather(
-                *(
-                    asyncio.to_thread(
-                        prepare_image, image.data, stem=f"{generation.id}_{i + 1}", limit=limit, metadata=metadata
-                    )
-                    for i, image in enumerate(result.images)
-                )
-            )
-        except UnidentifiedImageError:
-            raise MalformedResponse("an image from the gateway could not be decoded") from None
-        linked = [dataclasses.replace(p, source_url=i.source_url) for p, i in zip(images, result.images, strict=True)]
-        return linked, notes, result.request_id, result.revised_prompt
-
-    async def _source_image(self, source: ImageSource, model: str) -> bytes:
-        """The input of a variation, fetched again from its message (so it works after restarts too)."""
-        try:
-            message = await self._client.get_partial_messageable(source.channel_id).fetch_message(source.message_id)
-        except discord.HTTPException:
-            raise SourceImageGone("the message with the original image is gone") from None
-        attachment = next((a for a in message.attachments if a.filename == source.filename), None)
-        if attachment is None:
-            raise SourceImageGone("the original image is no longer attached")
-        data = await attachment.read()
-        limit = spec_for_model(model).edit_max_bytes
-        if len(data) > limit:
-            data = (await asyncio.to_thread(prepare_image, data, stem="source", limit=limit)).data
-        return data
 
     def _upload_limit(self, job: Job) -> int:
         """The per-file upload limit where the job posts (the interaction knows it best)."""
@@ -490,9 +444,3 @@ class JobEngine:
             log.info("resumed %d unfinished jobs", len(self._jobs))
         for job in list(self._jobs.values()):
             await self._refresh(job, force=True)
-
-
-def _metadata(generation: Generation) -> str:
-    """The generation parameters embedded in delivered PNGs (like other generators' "parameters")."""
-    request = {k: v for k, v in generation.request.to_dict().items() if v is not None and k != "source"}
-    return json.dumps({"generator": "imagine-bot", "id": generation.id, **request}, ensure_ascii=False)
