@@ -239,3 +239,21 @@ async def test_summary_id_matches_the_buttons(bed: Bed, bot: ImagineBot) -> None
     message = await result_of(bed.discord, interaction)
     shown = re.search(r"id `([0-9a-z]+)`", message.content)
     assert shown is not None and all(f":{shown[1]}" in cid for cid in message.custom_ids)
+
+
+async def test_b64_json_mode_end_to_end(bed: Bed) -> None:
+    bed.extra_env["GATEWAY_RESPONSE_FORMAT"] = "b64_json"
+    async with bed.bot():
+        message = await result_of(bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="inline"))
+    body = last_body(bed.gateway)
+    assert body["response_format"] == "b64_json"
+    assert attachment_bytes(message) == expected_images(body)
+
+
+async def test_bot_resumes_after_the_websocket_drops(bed: Bed, bot: ImagineBot) -> None:
+    identifies = bed.discord.identify_count
+    await bed.discord.disconnect_bot()
+    await bed.discord.wait_for(lambda: bed.discord.resumes >= 1, timeout=30)
+    assert bed.discord.identify_count == identifies  # resumed the session rather than identifying again
+    message = await result_of(bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="after"))
+    assert len(message.attachments) == 1

@@ -242,3 +242,11 @@ def test_wan_variation_of_a_4k_image_asks_for_2k() -> None:
     assert variation.size == "2K" and variation.n == 4 and variation.thinking_mode is None
     sequential = WAN.build_request(ImagineOptions(prompt="p", size="1K", n=12, sequential=True), random_seed=lambda: 1)
     assert WAN.variation(sequential, ImageSource(1, 2, "x_1.png"), seed=3).n == 4
+
+
+async def test_expired_image_url_is_a_download_failure(fake_gateway: FakeGateway, http: aiohttp.ClientSession) -> None:
+    fake_gateway.url_ttl = -1  # the links the gateway returns are already expired
+    client, sleeps = make_client(fake_gateway, http)
+    with pytest.raises(ImageDownloadFailed, match="404"):
+        await client.generate(REQUEST)
+    assert len(fake_gateway.requests) == 1 and sleeps == []  # never re-generated (that would bill again)

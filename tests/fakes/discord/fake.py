@@ -57,6 +57,9 @@ class FakeDiscord:
         self.interactions: dict[int, Interaction] = {}
         self.errors: list[tuple[str, int, int]] = []  # (route, status, code) of every refusal
         self.identified = asyncio.Event()
+        self.identify_count = 0
+        self.resumes = 0
+        self._session_id = ""
         self.base_url = ""
         self._ws: web.WebSocketResponse | None = None
         self._compressor: Any = None
@@ -426,9 +429,17 @@ class FakeDiscord:
                 if message["d"]["token"] != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
+                self.identify_count += 1
                 await self._ready(ws)
             elif op == 6:
+                resume = message["d"]
+                if resume["token"] != self.token or resume["session_id"] != self._session_id:
+                    await self._send(ws, {"op": 9, "d": False})  # invalid session: identify again
+                    continue
+                self.resumes += 1
                 await self._dispatch(ws, "RESUMED", {})
+                self.identified.set()
+                await self._notify()
         if self._ws is ws:
             self._ws = None
             self.identified.clear()
@@ -436,9 +447,10 @@ class FakeDiscord:
 
     async def _ready(self, ws: web.WebSocketResponse) -> None:
         self._sequence = 0
+        self._session_id = secrets.token_hex(16)
         await self._dispatch(ws, "READY", {
             "v": 10, "user": self.bot_user.to_json(), "guilds": [{"id": str(self.guild_id), "unavailable": True}],
-            "session_id": secrets.token_hex(16), "resume_gateway_url": self.base_url.replace("http", "ws") + "/gateway",
+            "session_id": self._session_id, "resume_gateway_url": self.base_url.replace("http", "ws") + "/gateway",
             "shard": [0, 1], "application": {"id": str(self.application_id), "flags": 0},
         })  # fmt: skip
         await self._dispatch(ws, "GUILD_CREATE", self._guild_json())
