@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.storage import Action, Generation, Status
 from bot.ui.buttons import FILES_PER_MESSAGE, continuation_view, result_view
+from bot.ui.remix import FORM_PATTERN, submit_remix, submitted_values
 from bot.ui.summary import render_repost
 
 if TYPE_CHECKING:
@@ -25,6 +26,15 @@ class Results(commands.Cog):
 
     def __init__(self, bot: ImagineBot) -> None:
         self.bot = bot
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Answer Remix forms from their submitted values (the form object may predate a restart)."""
+        if interaction.type is not discord.InteractionType.modal_submit or not isinstance(interaction.data, dict):
+            return
+        match = FORM_PATTERN.fullmatch(str(interaction.data.get("custom_id", "")))
+        if match is not None:
+            await submit_remix(interaction, match["id"], submitted_values(interaction.data))
 
     @app_commands.command(name="show")
     @app_commands.describe(result_id="The id under a result, e.g. 0suwgwxi (see /jobs)")

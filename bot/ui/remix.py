@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -17,46 +18,77 @@ if TYPE_CHECKING:
 TEXT_INPUT_MAX = 4000  # Discord's limit for one text input
 
 
+FORM_PREFIX = "img:remixform:"
+FORM_PATTERN = re.compile(r"img:remixform:(?P<id>[0-9a-z]{1,16})")
+FORM_LIFETIME = 3600.0  # the in-memory form is dropped after this; submissions still work (see below)
+
+
 class RemixModal(ui.Modal):
-    """Edit prompt, seed, size (and negative prompt for qwen), then run it as a new job."""
+    """The form: prompt, seed, size (and negative prompt for qwen), pre-filled from the job.
+
+    Submissions are handled by :func:`submit_remix` through an ``on_interaction`` listener,
+    from the submitted values alone, so a form opened before a restart still works after it.
+    """
 
     def __init__(self, record: Generation) -> None:
-        super().__init__(title="Remix", custom_id=f"img:remixform:{record.id}", timeout=None)
-        self.record = record
+        super().__init__(title="Remix", custom_id=f"{FORM_PREFIX}{record.id}", timeout=FORM_LIFETIME)
         request = record.request
         spec = spec_for_model(request.model)
-        self.prompt: ui.TextInput[RemixModal] = ui.TextInput(
-            label="Prompt", style=discord.TextStyle.paragraph, default=request.prompt[:TEXT_INPUT_MAX],
-            max_length=min(spec.prompt_max, TEXT_INPUT_MAX),
-        )  # fmt: skip
-        self.seed: ui.TextInput[RemixModal] = ui.TextInput(
-            label="Seed (empty for a random one)", default=str(request.seed), required=False, max_length=10
-        )
-        self.size: ui.TextInput[RemixModal] = ui.TextInput(
-            label="Size (W*H, a ratio like 16:9, or a preset)", default=request.size, max_length=20
-        )
-        self.negative: ui.TextInput[RemixModal] | None = None
-        for item in (self.prompt, self.seed, self.size):
-            self.add_item(item)
+        self.add_item(ui.TextInput(
+            label="Prompt", custom_id="prompt", style=discord.TextStyle.paragraph,
+            default=request.prompt[:TEXT_INPUT_MAX], max_length=min(spec.prompt_max, TEXT_INPUT_MAX),
+        ))  # fmt: skip
+        self.add_item(ui.TextInput(
+            label="Seed (empty for a random one)", custom_id="seed", default=str(request.seed), required=False,
+            max_length=10,
+        ))  # fmt: skip
+        self.add_item(ui.TextInput(
+            label="Size (W*H, a ratio like 16:9, or a preset)", custom_id="size", default=request.size, max_length=20
+        ))  # fmt: skip
         if spec.supports(Feature.NEGATIVE_PROMPT):
-            self.negative = ui.TextInput(
-                label="Negative prompt", style=discord.TextStyle.paragraph, required=False,
-                default=request.negative_prompt or "", max_length=spec.negative_prompt_max,
-            )  # fmt: skip
-            self.add_item(self.negative)
+            self.add_item(ui.TextInput(
+                label="Negative prompt", custom_id="negative_prompt", style=discord.TextStyle.paragraph,
+                required=False, default=request.negative_prompt or "", max_length=spec.negative_prompt_max,
+            ))  # fmt: skip
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        bot = cast("ImagineBot", interaction.client)
-        spec = spec_for_model(self.record.request.model)
-        try:
-            seed = _seed(self.seed.value)
-            options = options_from(self.record.request, prompt=self.prompt.value, size=self.size.value, seed=seed,
-                                   negative_prompt=self.negative.value if self.negative else None)  # fmt: skip
-            request = spec.build_request(options, random_seed=bot.random_seed)
-        except InvalidOption as error:
-            await interaction.response.send_message(error.user_message, ephemeral=True)
-            return
-        await bot.jobs.submit(interaction, request, action=Action.REMIX, parent_id=self.record.id)
+        """Nothing here: the listener answers every submission (see the class docstring)."""
+
+
+def submitted_values(data: Any) -> dict[str, str]:
+    """custom_id → value of every text input in a modal-submit payload (action rows or labels)."""
+    values: dict[str, str] = {}
+    stack = list(data.get("components", [])) if isinstance(data, dict) else []
+    while stack:
+        component = stack.pop()
+        if component.get("type") == 1:
+            stack.extend(component.get("components", []))
+        elif component.get("type") == 18:
+            stack.append(component["component"])
+        elif "custom_id" in component:
+            values[component["custom_id"]] = str(component.get("value") or "")
+    return values
+
+
+async def submit_remix(interaction: discord.Interaction[Any], generation_id: str, values: dict[str, str]) -> None:
+    """Validate the edited request like the slash command does, then run it as a new job."""
+    bot = cast("ImagineBot", interaction.client)
+    record = await bot.storage.get_generation(generation_id)
+    if record is None:
+        await interaction.response.send_message("That result is no longer stored, so it can't be remixed.",
+                                                ephemeral=True)  # fmt: skip
+        return
+    spec = spec_for_model(record.request.model)
+    try:
+        options = options_from(
+            record.request, prompt=values.get("prompt", ""), size=values.get("size", ""),
+            seed=_seed(values.get("seed", "")), negative_prompt=values.get("negative_prompt"),
+        )  # fmt: skip
+        request = spec.build_request(options, random_seed=bot.random_seed)
+    except InvalidOption as error:
+        await interaction.response.send_message(error.user_message, ephemeral=True)
+        return
+    await bot.jobs.submit(interaction, request, action=Action.REMIX, parent_id=record.id)
 
 
 def options_from(

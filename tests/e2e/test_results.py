@@ -88,6 +88,7 @@ async def test_remix_modal_runs_the_edited_request(bed: Bed) -> None:
     assert body["input"]["messages"][0]["content"][0]["text"] == "a lighthouse at night"
     assert (body["seed"], body["size"], body["negative_prompt"]) == (42, "2688*1536", "fog")
     assert len(remix.attachments) == 1 and f"<@{bed.discord.users['bob'].id}>" in remix.content
+    assert bed.discord.errors == []  # answered exactly once (no 40060)
 
 
 @pytest.mark.parametrize(
@@ -230,3 +231,19 @@ async def test_is_final_helper_is_not_fooled_by_status(bed: Bed) -> None:
         status = await bed.discord.wait_original(interaction, lambda m: "**Generating**" in m.content)
         assert not is_final(status)
         assert is_final(await result_of(bed.discord, interaction))
+
+
+async def test_a_remix_form_opened_before_a_restart_works_after_it(bed: Bed) -> None:
+    async with bed.bot():
+        original = await generate(bed)
+        click = await bed.discord.click("alice", original, button(original, "remix"))
+        await bed.discord.wait_for(lambda: click.acknowledged)
+    async with bed.bot():  # the form object is gone with the old process
+        submit = await bed.discord.submit_modal(
+            "alice",
+            click.response["data"]["custom_id"],  # type: ignore[index]
+            values(modal_fields(click), Prompt="after the restart"),
+        )
+        remix = await result_of(bed.discord, submit)
+    assert len(remix.attachments) == 1
+    assert bed.gateway.requests[-1]["input"]["messages"][0]["content"][0]["text"] == "after the restart"
