@@ -6,7 +6,7 @@ import json
 import secrets
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -47,6 +47,9 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE generations ADD COLUMN status_message_id INTEGER;
     ALTER TABLE generations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX generations_status ON generations(status, created_at);
+    """,
+    """
+    ALTER TABLE generations ADD COLUMN overflow_message_ids TEXT NOT NULL DEFAULT '[]';
     """,
 )
 
@@ -97,6 +100,7 @@ class Generation:
     finished_at: float | None
     status_message_id: int | None = None
     attempts: int = 0
+    overflow_message_ids: tuple[int, ...] = ()  # messages holding images 11 and up
 
 
 class Storage:
@@ -206,12 +210,19 @@ class Storage:
         return [_generation(row) for row in rows]
 
     async def mark_done(
-        self, generation_id: str, *, message_id: int | None, image_count: int, gateway_request_id: str | None
+        self,
+        generation_id: str,
+        *,
+        message_id: int | None,
+        image_count: int,
+        gateway_request_id: str | None,
+        overflow_message_ids: Sequence[int] = (),
     ) -> None:
-        """Record a delivered result."""
+        """Record a delivered result (and where images past the tenth went)."""
         await self._update(
             generation_id, status=Status.DONE, message_id=message_id, image_count=image_count,
             gateway_request_id=gateway_request_id, finished_at=time.time(),
+            overflow_message_ids=json.dumps(list(overflow_message_ids)),
         )  # fmt: skip
 
     async def mark_failed(self, generation_id: str, *, error: str, message_id: int | None = None) -> None:
@@ -262,4 +273,5 @@ def _generation(row: aiosqlite.Row) -> Generation:
         finished_at=row["finished_at"],
         status_message_id=row["status_message_id"],
         attempts=row["attempts"],
+        overflow_message_ids=tuple(json.loads(row["overflow_message_ids"])),
     )

@@ -78,16 +78,22 @@ class Results(commands.Cog):
             )
 
     async def _fetch(self, record: Generation) -> list[tuple[str, bytes]]:
+        """The result's images from its message(s), in order; empty if any are gone."""
         if record.message_id is None:
             return []
+        channel = self.bot.get_partial_messageable(record.channel_id)
+        found: list[discord.Attachment] = []
         try:
-            channel = self.bot.get_partial_messageable(record.channel_id)
-            message = await channel.fetch_message(record.message_id)
-            mine = [a for a in message.attachments if a.filename.startswith(f"{record.id}_")]
-            return [(a.filename, await a.read()) for a in mine]
+            for message_id in (record.message_id, *record.overflow_message_ids):
+                message = await channel.fetch_message(message_id)
+                found += [a for a in message.attachments if a.filename.startswith(f"{record.id}_")]
+            images = [(a.filename, await a.read()) for a in found]
         except discord.HTTPException as error:
             log.info("result %s: original message unavailable (%s)", record.id, error.status)
             return []
+        if len(images) < record.image_count:
+            return []  # partly gone: regenerate the whole set rather than show part of it
+        return sorted(images, key=lambda item: int(item[0].split("_")[-1].split(".")[0]))
 
 
 def _files(images: list[tuple[str, bytes]]) -> list[discord.File]:

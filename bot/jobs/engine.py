@@ -361,13 +361,16 @@ class JobEngine:
                     interaction=job.interaction,
                     payload=Payload(content, tuple(batches[0]), result_view(generation.id, len(batches[0]))),
                 )  # fmt: skip
+            overflow: list[int] = []
             for number, batch in enumerate(batches[1:], start=2):
                 first_index = (number - 1) * MAX_FILES_PER_MESSAGE + 1
-                await self._courier.show(
+                extra = await self._courier.show(
                     channel_id=generation.channel_id, status_message_id=None, interaction=None,
                     payload=Payload(f"-# Images continued ({number}/{len(batches)}) · id `{generation.id}`",
                                     tuple(batch), continuation_view(generation.id, first_index, len(batch))),
                 )  # fmt: skip
+                if extra is not None:
+                    overflow.append(extra.id)
         except Undeliverable as error:
             kept = await asyncio.to_thread(self._keep_undelivered, generation.id, images)
             log.warning("job %s undeliverable (%s); images kept in %s", generation.id, error, kept)
@@ -375,7 +378,7 @@ class JobEngine:
             return
         await self._storage.mark_done(
             generation.id, message_id=message.id if message else None, image_count=len(images),
-            gateway_request_id=request_id,
+            gateway_request_id=request_id, overflow_message_ids=overflow,
         )  # fmt: skip
         log.info("job %s delivered: images=%d", generation.id, len(images))
 

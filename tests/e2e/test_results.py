@@ -247,3 +247,19 @@ async def test_a_remix_form_opened_before_a_restart_works_after_it(bed: Bed) -> 
         remix = await result_of(bed.discord, submit)
     assert len(remix.attachments) == 1
     assert bed.gateway.requests[-1]["input"]["messages"][0]["content"][0]["text"] == "after the restart"
+
+
+async def test_show_reposts_all_twelve_images_of_a_set(bed: Bed) -> None:
+    def new_image_message(*seen: Message) -> Message | None:
+        known = {m.id for m in seen}
+        return next((m for m in bed.discord.channel_messages() if m.id not in known and m.attachments), None)
+
+    async with bed.bot():
+        first = await generate(bed, "wan", count=12, image_set=True)
+        overflow = await bed.discord.wait_for(lambda: new_image_message(first))
+        repost = await result_of(bed.discord, await bed.discord.slash("bob", "show", id=job_of(first)))
+        repost_overflow = await bed.discord.wait_for(lambda: new_image_message(first, overflow, repost))
+    posted = attachment_bytes(first) + attachment_bytes(overflow)
+    assert attachment_bytes(repost) + attachment_bytes(repost_overflow) == posted
+    assert repost_overflow.custom_ids == [f"img:var:{job_of(first)}:11", f"img:var:{job_of(first)}:12"]
+    assert len(bed.gateway.requests) == 1
