@@ -179,16 +179,33 @@ class JobEngine:
             return None
         self._admitting[user_id] += 1
         try:
-            generation = await self._storage.create_generation(
-                request=request, action=action, guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id or 0, user_id=user_id, parent_id=parent_id,
-            )  # fmt: skip
-            message_id: int | None
-            if interaction.response.is_done():  # e.g. /show, which looked before deciding to regenerate
-                message_id = (await interaction.original_response()).id
-            else:
-                response = await interaction.response.defer(thinking=True)
-                message_id = response.message_id if response is not None else None
+            # The record is written while Discord is told "thinking…", and both complete before
+            # anything else: the job is durable by the time it is acknowledged, and the
+            # acknowledgement never waits in the database's queue behind other jobs' writes.
+            saving = asyncio.create_task(
+                self._storage.create_generation(
+                    request=request,
+                    action=action,
+                    guild_id=interaction.guild_id,
+                    channel_id=interaction.channel_id or 0,
+                    user_id=user_id,
+                    parent_id=parent_id,
+                )
+            )
+            try:
+                message_id = await self._acknowledge(interaction)
+            except BaseException:
+                await self._storage.mark_cancelled((await saving).id)  # never acknowledged: nobody waits
+                raise
+            try:
+                generation = await saving
+            except Exception:
+                error_id = new_error_id()
+                log.exception("could not save a job (error id %s)", error_id)
+                await interaction.edit_original_response(
+                    content=f"💥 I couldn't save this job (error id `{error_id}`). Please try again."
+                )
+                return None
             await self._storage.set_status_message(generation.id, message_id)
             job = Job(generation, interaction, message_id, notes=self._permission_notes(interaction, generation))
             self._jobs[generation.id] = job
@@ -202,6 +219,14 @@ class JobEngine:
         self._dispatch()  # a job that can start now shows "generating" straight away, not "queued"
         await self._refresh(job, force=True)
         return generation
+
+    @staticmethod
+    async def _acknowledge(interaction: discord.Interaction[Any]) -> int | None:
+        """Defer with "thinking…" (unless already answered); return the status message's id."""
+        if interaction.response.is_done():  # e.g. /show, which looked before deciding to regenerate
+            return (await interaction.original_response()).id
+        response = await interaction.response.defer(thinking=True)
+        return response.message_id if response is not None else None
 
     def _refusal(self, interaction: discord.Interaction[Any], action: Action) -> str | None:
         if not self._accepting:

@@ -256,3 +256,17 @@ async def test_a_job_that_starts_at_once_is_never_shown_as_queued(bed: Bed) -> N
         await asyncio.sleep(0.5)  # a stray status edit would land now
     assert message.revisions == 2  # "generating", then the result: no "queued" edit in between
     assert len(message.attachments) == 1
+
+
+async def test_a_job_whose_acknowledgement_fails_never_runs(bed: Bed) -> None:
+    from bot.storage import Status, Storage
+
+    bed.discord.ack_deadline = 0.0  # Discord answers 10062: the user saw "interaction failed"
+    async with bed.bot():
+        interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="never acked", size="512*512")
+        await bed.discord.wait_for(lambda: any(code == 10062 for _, _, code in bed.discord.errors))
+        await asyncio.sleep(0.3)
+    assert not interaction.acknowledged and bed.gateway.requests == []
+    async with Storage.open(bed.settings().database_path) as storage:
+        (record,) = await storage.recent_for_user(bed.discord.users["alice"].id)
+    assert record.status is Status.CANCELLED  # recorded, and not resumed by a later start
