@@ -63,10 +63,6 @@ class Status(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
 
-    @property
-    def finished(self) -> bool:
-        return self in (Status.DONE, Status.FAILED, Status.CANCELLED)
-
 
 class Action(StrEnum):
     """What started a generation."""

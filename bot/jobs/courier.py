@@ -52,7 +52,7 @@ class Courier:
         interaction: discord.Interaction[Any] | None,
         payload: Payload,
         replace_files: bool = True,
-    ) -> discord.Message | None:
+    ) -> discord.Message:
         """Put ``payload`` on the job's message; return the message that now shows it.
 
         ``replace_files=False`` leaves attachments as they are (status edits). Raises

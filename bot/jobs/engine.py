@@ -394,15 +394,14 @@ class JobEngine:
                     payload=Payload(f"-# Images continued ({number}/{len(batches)}) · id `{generation.id}`",
                                     tuple(batch), continuation_view(generation.id, first_index, len(batch))),
                 )  # fmt: skip
-                if extra is not None:
-                    overflow.append(extra.id)
+                overflow.append(extra.id)
         except Undeliverable as error:
             kept = await asyncio.to_thread(self._keep_undelivered, generation.id, images)
             log.warning("job %s undeliverable (%s); images kept in %s", generation.id, error, kept)
             await self._storage.mark_failed(generation.id, error=f"undeliverable: {error}")
             return
         await self._storage.mark_done(
-            generation.id, message_id=message.id if message else None, image_count=len(images),
+            generation.id, message_id=message.id, image_count=len(images),
             gateway_request_id=request_id, overflow_message_ids=overflow,
         )  # fmt: skip
         log.info("job %s delivered: images=%d", generation.id, len(images))
@@ -438,7 +437,7 @@ class JobEngine:
                     channel_id=generation.channel_id, status_message_id=job.status_message_id,
                     interaction=job.interaction, payload=Payload(text, view=view),
                 )  # fmt: skip
-            message_id = message.id if message else None
+            message_id = message.id
         except (discord.HTTPException, Undeliverable):
             log.exception("job %s: could not report its failure", generation.id)
         await self._storage.mark_failed(generation.id, error=f"{type(error).__name__}: {error}", message_id=message_id)

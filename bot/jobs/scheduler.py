@@ -45,6 +45,7 @@ class FairScheduler:
         self.limits = limits
         self._waiting: OrderedDict[int, deque[Ticket]] = OrderedDict()  # user -> FIFO; order = turn order
         self._running: dict[str, Ticket] = {}
+        self._positions: dict[str, int] | None = None  # cached start order; None after any change
 
     @property
     def running(self) -> int:
@@ -65,6 +66,7 @@ class FairScheduler:
         if enforce_limit and pending >= self.limits.user_pending:
             raise OverLimit(pending, self.limits.user_pending)
         self._waiting.setdefault(ticket.user_id, deque()).append(ticket)
+        self._positions = None
 
     def remove(self, job_id: str) -> bool:
         """Drop a waiting job (cancel); False if it is not waiting."""
@@ -74,11 +76,12 @@ class FairScheduler:
                     queue.remove(ticket)
                     if not queue:
                         del self._waiting[user_id]
+                    self._positions = None
                     return True
         return False
 
     def is_waiting(self, job_id: str) -> bool:
-        return any(t.job_id == job_id for q in self._waiting.values() for t in q)
+        return self.position(job_id) is not None
 
     def next_ready(self) -> Ticket | None:
         """Pop the next job allowed to start, or None; the served user goes to the back of the turn."""
@@ -95,6 +98,7 @@ class FairScheduler:
             if queue:
                 self._waiting[user_id] = queue  # back of the line
             self._running[ticket.job_id] = ticket
+            self._positions = None
             return ticket
         return None
 
@@ -113,9 +117,10 @@ class FairScheduler:
         return out
 
     def position(self, job_id: str) -> int | None:
-        """1-based place among waiting jobs, or None if not waiting."""
-        order = self.order()
-        return order.index(job_id) + 1 if job_id in order else None
+        """1-based place among waiting jobs, or None if not waiting (cached: the status loop asks for every job)."""
+        if self._positions is None:
+            self._positions = {job: place for place, job in enumerate(self.order(), start=1)}
+        return self._positions.get(job_id)
 
     def _user_running(self, user_id: int) -> int:
         return sum(1 for t in self._running.values() if t.user_id == user_id)

@@ -34,6 +34,7 @@ LOOKS = {
     "cancel": Look("Cancel", "✖️", discord.ButtonStyle.danger),
     "var": Look("V", None, discord.ButtonStyle.primary),
 }
+_UNKNOWN = Look("?", None, discord.ButtonStyle.secondary)  # an action from another version of the bot
 
 
 class ResultButton(ui.DynamicItem[ui.Button[Any]], template=TEMPLATE):
@@ -43,7 +44,7 @@ class ResultButton(ui.DynamicItem[ui.Button[Any]], template=TEMPLATE):
         self.action = action
         self.generation_id = generation_id
         self.index = index
-        look = LOOKS[action]
+        look = LOOKS.get(action, _UNKNOWN)
         custom_id = f"img:{action}:{generation_id}" + (f":{index}" if index is not None else "")
         text = label or (f"V{index}" if action == "var" else look.label)
         super().__init__(ui.Button(label=text, emoji=look.emoji, style=look.style, custom_id=custom_id))
@@ -52,13 +53,7 @@ class ResultButton(ui.DynamicItem[ui.Button[Any]], template=TEMPLATE):
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
     ) -> ResultButton:
-        action = match["action"] if match["action"] in LOOKS else "unknown"
-        index = int(match["index"]) if match["index"] else None
-        if action == "unknown":
-            button = cls("info", match["id"])
-            button.action = "unknown"
-            return button
-        return cls(action, match["id"], index)
+        return cls(match["action"], match["id"], int(match["index"]) if match["index"] else None)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         from bot.ui import actions  # the actions need the bot; the bot needs these views

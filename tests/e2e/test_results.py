@@ -263,3 +263,13 @@ async def test_show_reposts_all_twelve_images_of_a_set(bed: Bed) -> None:
     assert attachment_bytes(repost) + attachment_bytes(repost_overflow) == posted
     assert repost_overflow.custom_ids == [f"img:var:{job_of(first)}:11", f"img:var:{job_of(first)}:12"]
     assert len(bed.gateway.requests) == 1
+
+
+async def test_a_button_from_another_version_is_answered(bed: Bed) -> None:
+    async with bed.bot():
+        original = await generate(bed)
+        stale = f"img:upscale:{job_of(original)}"  # an action this version does not have
+        original.components[0]["components"][0]["custom_id"] = stale
+        reply = await reply_to(bed, await bed.discord.click("bob", original, stale))
+    assert reply.ephemeral_to is not None and "does nothing now" in reply.content
+    assert len(bed.gateway.requests) == 1

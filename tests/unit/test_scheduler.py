@@ -80,3 +80,16 @@ def test_cancel_removes_only_waiting_jobs() -> None:
     assert not scheduler.remove("a")  # running
     assert scheduler.remove("b") and not scheduler.is_waiting("b")
     assert scheduler.waiting == 0 and scheduler.order() == []
+
+
+def test_positions_follow_every_change() -> None:
+    scheduler = FairScheduler(Limits(global_running=1, user_running=1, user_pending=10, server_running=10))
+    for job, user in (("a0", 1), ("a1", 1), ("b0", 2)):
+        scheduler.add(ticket(job, user))
+    assert [scheduler.position(j) for j in ("a0", "a1", "b0")] == [1, 3, 2]
+    scheduler.next_ready()  # a0 starts
+    assert [scheduler.position(j) for j in ("a0", "a1", "b0")] == [None, 2, 1]
+    scheduler.remove("b0")
+    assert scheduler.position("a1") == 1 and not scheduler.is_waiting("b0")
+    scheduler.add(ticket("c0", 3))
+    assert scheduler.position("c0") == 2 and scheduler.waiting == 2
