@@ -1,11 +1,11 @@
-"""Where the shared contract documents live (beside the project, as in CI)."""
+"""Where the vendored contract documents live (inside the repository: see tests/contracts/README.md)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-SHARED = PROJECT.parent / "shared"
-GATEWAY_OPENAPI = SHARED / "reference" / "gateway-openapi"
-DISCORD_OPENAPI = SHARED / "reference" / "discord-api-spec" / "openapi.json"
-SEEDS = SHARED / "seeds"
+CONTRACTS = PROJECT / "tests" / "contracts"
+GATEWAY_OPENAPI = CONTRACTS / "gateway"
+GATEWAY_EXAMPLES = GATEWAY_OPENAPI / "examples"
+DISCORD_OPENAPI = CONTRACTS / "discord" / "openapi.json"

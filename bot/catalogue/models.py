@@ -1,4 +1,4 @@
-"""The two models the gateway serves, each described once (see shared/gateway.md)."""
+"""The two models the gateway serves, each described once (see docs/gateway.md)."""
 
 from __future__ import annotations
 

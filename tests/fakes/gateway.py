@@ -1,4 +1,4 @@
-"""A strict local stand-in for the image gateway (shared/gateway.md), with fault injection.
+"""A strict local stand-in for the image gateway (docs/gateway.md), with fault injection.
 
 It re-implements the contract on its own (it does not import the bot's catalogue), so a bot
 that builds a wrong body is caught here, as it would be by the real gateway.

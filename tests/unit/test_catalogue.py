@@ -1,4 +1,4 @@
-"""Every rule of shared/gateway.md, checked through the catalogue the commands use."""
+"""Every rule of docs/gateway.md, checked through the catalogue the commands use."""
 
 from __future__ import annotations
 

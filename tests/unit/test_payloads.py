@@ -13,14 +13,14 @@ import pytest
 from bot.catalogue import QWEN, WAN, ImagineOptions, ModelSpec
 from bot.gateway.models import GenerationRequest
 from tests.fakes.gateway import validate_body
-from tests.paths import GATEWAY_OPENAPI, SEEDS
-
-pytestmark = pytest.mark.skipif(not GATEWAY_OPENAPI.is_dir(), reason="../shared/reference is not beside the project")
+from tests.paths import GATEWAY_EXAMPLES, GATEWAY_OPENAPI
 
 
 def seed_examples() -> list[dict[str, Any]]:
     bodies = []
-    for path in sorted(SEEDS.glob("*.txt")):
+    paths = sorted(GATEWAY_EXAMPLES.glob("*.txt"))
+    assert len(paths) == 2, f"the vendored examples are missing from {GATEWAY_EXAMPLES}"
+    for path in paths:
         for block in re.findall(r"--data '\s*(\{.*?\})\s*'", path.read_text(), flags=re.S):
             bodies.append(json.loads(block))
     return bodies
