@@ -54,6 +54,9 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+SCHEMA_VERSION = len(MIGRATIONS)  # the version a fully migrated database has
+
+
 class Status(StrEnum):
     """Life cycle of a generation."""
 
@@ -107,8 +110,8 @@ class Storage:
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, path: str) -> AsyncIterator[Storage]:
-        """Open (creating if needed) and migrate the database at ``path``."""
+    async def open(cls, path: str, *, migrate: bool = True) -> AsyncIterator[Storage]:
+        """Open (creating if needed) the database at ``path``; bring its schema up to date unless told not to."""
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         async with aiosqlite.connect(path) as connection:
@@ -120,15 +123,22 @@ class Storage:
             await connection.execute("PRAGMA synchronous=NORMAL")
             await connection.execute("PRAGMA foreign_keys=ON")
             storage = cls(connection)
-            await storage._migrate()
+            if migrate:
+                await storage.migrate()
             yield storage
 
-    async def _migrate(self) -> None:
+    async def schema_version(self) -> int:
+        """The schema version the database is at (0: empty); :data:`SCHEMA_VERSION` is current."""
         async with self._db.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
-        version = int(row[0]) if row else 0
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        """Apply every pending migration, in order; return the version reached."""
+        version = await self.schema_version()
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        return max(version, SCHEMA_VERSION)
 
     async def create_generation(
         self,
