@@ -1,0 +1,93 @@
+"""What the storage needs from a database, whichever it is: statements, transactions, wake-ups.
+
+Statements are written once, with ``?`` placeholders and SQL that SQLite and PostgreSQL both
+accept; each backend adapts them. Two backends implement :class:`Database`:
+``bot.storage.sqlite`` (embedded, one process) and ``bot.storage.postgres`` (shared by many).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+Row = Mapping[str, Any]
+Params = Sequence[Any]
+
+
+class Dialect(StrEnum):
+    """The database kinds the bot runs on."""
+
+    SQLITE = "sqlite"
+    POSTGRES = "postgresql"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened or reached; the message says which and why (no password)."""
+
+
+class Session(Protocol):
+    """Statements inside one transaction (or one auto-committed statement at a time)."""
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; return the number of rows it changed."""
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Run a query; return its first row."""
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run a query; return all its rows."""
+
+
+class Database(Session, Protocol):
+    """A connected database. Plain statements auto-commit; :meth:`transaction` groups them."""
+
+    dialect: Dialect
+
+    def transaction(self, *, exclusive: bool = False) -> AbstractAsyncContextManager[Session]:
+        """A transaction, committed when the block ends normally and rolled back otherwise.
+
+        ``exclusive`` transactions run one at a time across every process sharing the database
+        (job claims: counting the running jobs and taking a slot must not interleave).
+        """
+
+    async def notify(self) -> None:
+        """Tell every process waiting in :meth:`wait_for_work` that the queue changed."""
+
+    async def wait_for_work(self, timeout: float) -> None:
+        """Return when the queue may have changed (a :meth:`notify` anywhere), or after ``timeout``."""
+
+    async def close(self) -> None:
+        """Release connections and background tasks."""
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseUrl:
+    """A parsed ``DATABASE_URL``: which backend, and where."""
+
+    dialect: Dialect
+    target: str  # the SQLite file, or the PostgreSQL conninfo URL
+
+    @classmethod
+    def parse(cls, url: str) -> DatabaseUrl:
+        """Parse ``sqlite:///path`` or ``postgresql://…`` (also ``postgres://``); raise ValueError."""
+        if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+            return cls(Dialect.SQLITE, url.removeprefix("sqlite:///"))
+        scheme = urlsplit(url).scheme
+        if scheme in ("postgresql", "postgres"):
+            return cls(Dialect.POSTGRES, "postgresql" + url[len(scheme) :])
+        raise ValueError(url)
+
+    @property
+    def safe(self) -> str:
+        """The URL without its password, for logs and messages."""
+        if self.dialect is Dialect.SQLITE:
+            return f"sqlite:///{self.target}"
+        parts = urlsplit(self.target)
+        if parts.password is None:
+            return self.target
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return parts._replace(netloc=netloc).geturl()

@@ -1,0 +1,288 @@
+"""The job store: admission, claims with leases, and every state change of a job.
+
+The database is the queue. A job is ``queued`` until a process claims it; a claim is one
+exclusive transaction that sees every running job of every process, so the limits hold across
+all of them; a running job carries a lease (owner, expiry) that its process renews, and a job
+whose lease ran out is claimed again by another. Every finishing write names the lease owner,
+so a process that lost its lease cannot overwrite the job's ending.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+
+from .database import Database, Session
+from .records import Job, NewJob, QueueEntry, QueueState, Status, job_from_row
+
+_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+_ID_LENGTH = 8  # 36**8 ≈ 2.8e12 ids: short to quote, collisions vanishingly rare (and retried)
+_OPEN = (Status.QUEUED, Status.RUNNING)
+
+Pick = Callable[[QueueState], str | None]  # the fairness rule: which waiting job starts next
+
+
+class PendingLimitReached(Exception):
+    """The user already has as many open jobs as allowed."""
+
+    def __init__(self, pending: int, limit: int) -> None:
+        super().__init__(f"{pending} open jobs, limit {limit}")
+        self.pending = pending
+        self.limit = limit
+
+
+def new_job_id() -> str:
+    """A fresh short job id."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+
+
+class JobStore:
+    """Jobs in the database (either backend)."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    # ------------------------------------------------------------------ admission
+    async def admit(self, new: NewJob, *, pending_limit: int, now: float) -> Job:
+        """Store a new queued job, unless its user already has ``pending_limit`` open jobs.
+
+        Counting and inserting happen in one exclusive transaction, so a burst of clicks (in any
+        number of processes) can never get past the limit. Raises :class:`PendingLimitReached`.
+        """
+        async with self._db.transaction(exclusive=True) as tx:
+            row = await tx.fetchone(
+                "SELECT COUNT(*) AS n FROM jobs WHERE user_id = ? AND status IN (?, ?)", (new.user_id, *_OPEN)
+            )
+            pending = int(row["n"]) if row is not None else 0
+            if pending >= pending_limit:
+                raise PendingLimitReached(pending, pending_limit)
+            job_id = await self._insert(tx, new, now)
+        await self._db.notify()
+        return Job(
+            id=job_id,
+            parent_id=new.parent_id,
+            action=new.action,
+            guild_id=new.guild_id,
+            channel_id=new.channel_id,
+            user_id=new.user_id,
+            request=new.request,
+            status=Status.QUEUED,
+            message_id=None,
+            image_count=0,
+            gateway_request_id=None,
+            error=None,
+            created_at=now,
+            started_at=None,
+            finished_at=None,
+            interaction_token=new.interaction_token,
+            token_expires_at=new.token_expires_at,
+        )
+
+    @staticmethod
+    async def _insert(tx: Session, new: NewJob, now: float) -> str:
+        while True:
+            job_id = new_job_id()
+            inserted = await tx.execute(
+                "INSERT INTO jobs (id, parent_id, action, guild_id, channel_id, user_id, model, request, seed,"
+                " status, created_at, interaction_token, token_expires_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (
+                    job_id,
+                    new.parent_id,
+                    new.action,
+                    new.guild_id,
+                    new.channel_id,
+                    new.user_id,
+                    new.request.model,
+                    json.dumps(new.request.to_dict()),
+                    new.request.seed,
+                    Status.QUEUED,
+                    now,
+                    new.interaction_token,
+                    new.token_expires_at,
+                ),
+            )
+            if inserted:
+                return job_id  # else: an id collision, draw again
+
+    async def first_click(self, message_id: int, user_id: int, action: str, *, window: float, now: float) -> bool:
+        """Record a button press; False if the same user pressed the same button within ``window`` s."""
+        changed = await self._db.execute(
+            "INSERT INTO clicks (message_id, user_id, action, clicked_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (message_id, user_id, action) DO UPDATE SET clicked_at = excluded.clicked_at"
+            " WHERE clicks.clicked_at <= ?",
+            (message_id, user_id, action, now, now - window),
+        )
+        return changed > 0
+
+    # ------------------------------------------------------------------ claims and leases
+    async def claim(self, owner: str, *, pick: Pick, lease: float, now: float) -> Job | None:
+        """Take the next job the fairness rule allows, with a lease until ``now + lease``.
+
+        A running job whose lease expired counts as waiting: its process died, and it runs again.
+        """
+        async with self._db.transaction(exclusive=True) as tx:
+            state = await self._queue_state(tx, now)
+            job_id = pick(state)
+            if job_id is None:
+                return None
+            entry = next(e for e in state.waiting if e.job_id == job_id)
+            await tx.execute(
+                "UPDATE jobs SET status = ?, lease_owner = ?, lease_expires_at = ?, started_at = ?,"
+                " attempts = attempts + 1 WHERE id = ?",
+                (Status.RUNNING, owner, now + lease, now, job_id),
+            )
+            await tx.execute(
+                "INSERT INTO user_turns (user_id, served_at) VALUES (?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET served_at = excluded.served_at",
+                (entry.user_id, now),
+            )
+            row = await tx.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return job_from_row(row) if row is not None else None
+
+    async def queue_state(self, now: float) -> QueueState:
+        """Every open job right now, for positions and ``/queue``."""
+        return await self._queue_state(self._db, now)
+
+    @staticmethod
+    async def _queue_state(session: Session, now: float) -> QueueState:
+        rows = await session.fetchall(
+            "SELECT id, user_id, guild_id, created_at, status, lease_expires_at FROM jobs"
+            " WHERE status IN (?, ?) ORDER BY created_at, id",
+            _OPEN,
+        )
+        waiting: list[QueueEntry] = []
+        running: list[QueueEntry] = []
+        for row in rows:
+            entry = QueueEntry(row["id"], row["user_id"], row["guild_id"], row["created_at"])
+            live = row["status"] == Status.RUNNING and (row["lease_expires_at"] or 0) > now
+            (running if live else waiting).append(entry)
+        turns = {r["user_id"]: r["served_at"] for r in await session.fetchall("SELECT * FROM user_turns")}
+        return QueueState(tuple(waiting), tuple(running), turns)
+
+    async def renew(self, owner: str, job_ids: Sequence[str], *, until: float) -> set[str]:
+        """Extend the leases ``owner`` still holds; return the ids it still holds."""
+        if not job_ids:
+            return set()
+        marks = ", ".join("?" for _ in job_ids)
+        await self._db.execute(
+            f"UPDATE jobs SET lease_expires_at = ? WHERE lease_owner = ? AND status = ? AND id IN ({marks})",
+            (until, owner, Status.RUNNING, *job_ids),
+        )
+        rows = await self._db.fetchall(
+            f"SELECT id FROM jobs WHERE lease_owner = ? AND status = ? AND id IN ({marks})",
+            (owner, Status.RUNNING, *job_ids),
+        )
+        return {row["id"] for row in rows}
+
+    async def release(self, owner: str, job_id: str) -> None:
+        """Give a running job back to the queue (shutdown): it runs again, in any process."""
+        await self._db.execute(
+            "UPDATE jobs SET status = ?, lease_owner = NULL, lease_expires_at = NULL"
+            " WHERE id = ? AND lease_owner = ? AND status = ?",
+            (Status.QUEUED, job_id, owner, Status.RUNNING),
+        )
+        await self._db.notify()
+
+    # ------------------------------------------------------------------ endings
+    async def cancel(self, job_id: str, *, now: float) -> bool:
+        """Cancel a job that is still waiting; False if it started or ended meanwhile."""
+        cancelled = await self._db.execute(
+            "UPDATE jobs SET status = ?, finished_at = ?, interaction_token = NULL WHERE id = ? AND status = ?",
+            (Status.CANCELLED, now, job_id, Status.QUEUED),
+        )
+        return cancelled > 0
+
+    async def mark_delivering(self, job_id: str, owner: str, nonce: str) -> bool:
+        """Record that the result is about to be posted (with ``nonce``); False if the lease is lost."""
+        return (
+            await self._db.execute(
+                "UPDATE jobs SET delivery_nonce = ? WHERE id = ? AND lease_owner = ? AND status = ?",
+                (nonce, job_id, owner, Status.RUNNING),
+            )
+            > 0
+        )
+
+    async def mark_done(
+        self,
+        job_id: str,
+        *,
+        owner: str | None,
+        message_id: int | None,
+        image_count: int,
+        gateway_request_id: str | None,
+        overflow_message_ids: Iterable[int] = (),
+        now: float,
+    ) -> bool:
+        """Record a delivered result; False if ``owner`` no longer holds the job (``None``: any)."""
+        return await self._finish(
+            job_id,
+            owner,
+            now,
+            status=Status.DONE,
+            message_id=message_id,
+            image_count=image_count,
+            gateway_request_id=gateway_request_id,
+            overflow_message_ids=json.dumps(list(overflow_message_ids)),
+        )
+
+    async def mark_failed(
+        self, job_id: str, *, owner: str | None, error: str, message_id: int | None = None, now: float
+    ) -> bool:
+        """Record a failure and the message that explained it."""
+        return await self._finish(job_id, owner, now, status=Status.FAILED, error=error, message_id=message_id)
+
+    async def _finish(self, job_id: str, owner: str | None, now: float, **columns: object) -> bool:
+        columns |= {"finished_at": now, "interaction_token": None, "lease_owner": None, "lease_expires_at": None}
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        guard = " AND lease_owner = ?" if owner is not None else ""
+        changed = await self._db.execute(
+            f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN (?, ?){guard}",
+            (*columns.values(), job_id, *_OPEN, *((owner,) if owner is not None else ())),
+        )
+        if changed:
+            await self._db.notify()  # a slot is free
+        return changed > 0
+
+    # ------------------------------------------------------------------ reading and small writes
+    async def get(self, job_id: str) -> Job | None:
+        """A job by id, or ``None``."""
+        row = await self._db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return job_from_row(row) if row is not None else None
+
+    async def recent_for_user(self, user_id: int, limit: int = 10) -> list[Job]:
+        """A user's latest jobs, newest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM jobs WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?", (user_id, limit)
+        )
+        return [job_from_row(row) for row in rows]
+
+    async def open_jobs(self) -> list[Job]:
+        """Every queued or running job, oldest first."""
+        rows = await self._db.fetchall("SELECT * FROM jobs WHERE status IN (?, ?) ORDER BY created_at, id", _OPEN)
+        return [job_from_row(row) for row in rows]
+
+    async def set_status_message(self, job_id: str, message_id: int | None) -> None:
+        """Remember the message that shows this job's progress (and, usually, its result)."""
+        await self._db.execute("UPDATE jobs SET status_message_id = ? WHERE id = ?", (message_id, job_id))
+
+    async def forget_expired(self, now: float, *, click_window: float) -> int:
+        """Erase interaction tokens Discord no longer accepts, and old clicks; return the tokens erased."""
+        await self._db.execute("DELETE FROM clicks WHERE clicked_at <= ?", (now - click_window,))
+        return await self._db.execute(
+            "UPDATE jobs SET interaction_token = NULL WHERE interaction_token IS NOT NULL AND token_expires_at <= ?",
+            (now,),
+        )
+
+    async def get_meta(self, key: str) -> str | None:
+        """Read a small piece of bot state (e.g. the last synced command hash)."""
+        row = await self._db.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(row["value"]) if row is not None else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Write a small piece of bot state."""
+        await self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

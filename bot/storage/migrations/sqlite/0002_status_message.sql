@@ -1,0 +1,3 @@
+ALTER TABLE generations ADD COLUMN status_message_id INTEGER;
+ALTER TABLE generations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX generations_status ON generations(status, created_at);

@@ -1,0 +1,149 @@
+"""The shared backend: PostgreSQL through psycopg 3 and its connection pool.
+
+Many processes share one database: claims serialize on a transaction-scoped advisory lock, and
+``LISTEN``/``NOTIFY`` wakes every process when the queue changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from .database import DatabaseUnavailable, DatabaseUrl, Dialect, Params, Row, Session
+
+log = logging.getLogger(__name__)
+
+POOL_SIZE = 10
+CONNECT_TIMEOUT = 10.0  # seconds to get a connection before the database counts as unreachable
+_RELISTEN_DELAY = 2.0
+
+
+def _adapt(sql: str) -> str:
+    # Statements are written with SQLite's `?`; psycopg takes `%s`. The shared SQL has no literal
+    # `%` or `?` (patterns and values are always parameters).
+    return sql.replace("?", "%s")
+
+
+class _Statements:
+    """Statements on one pooled connection."""
+
+    def __init__(self, connection: psycopg.AsyncConnection[Any]) -> None:
+        self._connection = connection
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        cursor = await self._connection.execute(_adapt(sql), params)
+        return cursor.rowcount
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        cursor = await self._connection.execute(_adapt(sql), params)
+        row: Row | None = await cursor.fetchone()
+        return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        cursor = await self._connection.execute(_adapt(sql), params)
+        return list(await cursor.fetchall())
+
+
+class PostgresDatabase:
+    """PostgreSQL: a pool for statements, one extra connection listening for queue changes."""
+
+    dialect = Dialect.POSTGRES
+
+    def __init__(self, pool: AsyncConnectionPool[Any], conninfo: str, channel: str, lock_key: int) -> None:
+        self._pool = pool
+        self._conninfo = conninfo
+        self._channel = channel  # per schema: test runs in one database never wake each other
+        self._lock_key = lock_key
+        self._work = asyncio.Event()
+        self._listener: asyncio.Task[None] | None = None
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, url: DatabaseUrl) -> AsyncIterator[PostgresDatabase]:
+        """Connect a pool to the database at ``url``."""
+        pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            url.target,
+            min_size=1,
+            max_size=POOL_SIZE,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            open=False,
+            name="imagine",
+        )
+        try:
+            await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+        except (psycopg.Error, PoolTimeout) as error:
+            await pool.close()
+            raise DatabaseUnavailable(f"cannot connect to PostgreSQL at {url.safe}: {_reason(error)}") from None
+        async with pool.connection() as connection:
+            cursor = await connection.execute("SELECT current_schema() AS schema, hashtext(current_schema()) AS key")
+            row = await cursor.fetchone()
+        assert row is not None
+        database = cls(pool, url.target, f"imagine_jobs_{row['schema']}", int(row["key"]))
+        database._listener = asyncio.create_task(database._listen(), name="postgres-listen")
+        try:
+            yield database
+        finally:
+            await database.close()
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self._pool.connection() as connection:
+            return await _Statements(connection).execute(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._pool.connection() as connection:
+            return await _Statements(connection).fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._pool.connection() as connection:
+            return await _Statements(connection).fetchall(sql, params)
+
+    @asynccontextmanager
+    async def transaction(self, *, exclusive: bool = False) -> AsyncIterator[Session]:
+        async with self._pool.connection() as connection, connection.transaction():
+            if exclusive:
+                await connection.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock_key,))
+            yield _Statements(connection)
+
+    async def notify(self) -> None:
+        self._work.set()  # this process at once, without the round trip
+        await self.execute("SELECT pg_notify(?, '')", (self._channel,))
+
+    async def wait_for_work(self, timeout: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._work.wait()
+        self._work.clear()
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self._pool.close()
+
+    async def _listen(self) -> None:
+        """Turn NOTIFYs from every process into local wake-ups; reconnect when the connection drops."""
+        while True:
+            try:
+                connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+                async with connection:
+                    await connection.execute(f'LISTEN "{self._channel}"')
+                    self._work.set()  # anything announced while we were not listening
+                    async for _ in connection.notifies():
+                        self._work.set()
+            except psycopg.Error as error:
+                log.warning("listening for queue changes failed (%s); polling until it reconnects", _reason(error))
+                await asyncio.sleep(_RELISTEN_DELAY)
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

@@ -1,0 +1,56 @@
+"""Opening the database named by ``DATABASE_URL``: the backend, its migrations, and the stores on it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from . import migrations
+from .database import Database, DatabaseUrl, Dialect
+from .jobs import JobStore
+
+
+class Storage:
+    """The bot's database: one backend, the stores that use it, and its schema."""
+
+    def __init__(self, database: Database, url: DatabaseUrl) -> None:
+        self.database = database
+        self.url = url
+        self.jobs = JobStore(database)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.database.dialect
+
+    async def schema_version(self) -> int:
+        """The schema version the database is at (0: empty); ``SCHEMA_VERSION`` is current."""
+        return await migrations.schema_version(self.database, self.database.dialect)
+
+    async def migrate(self) -> int:
+        """Apply every pending migration; return the version reached."""
+        return await migrations.migrate(self.database)
+
+
+def _backend(url: DatabaseUrl) -> AbstractAsyncContextManager[Database]:
+    if url.dialect is Dialect.SQLITE:
+        from .sqlite import SqliteDatabase
+
+        return SqliteDatabase.open(url.target)
+    # Imported only when used: an embedded deployment never loads the PostgreSQL driver.
+    from .postgres import PostgresDatabase
+
+    return PostgresDatabase.open(url)
+
+
+@asynccontextmanager
+async def open_storage(database_url: str, *, migrate: bool = True) -> AsyncIterator[Storage]:
+    """Open the database at ``database_url``; bring its schema up to date unless told not to.
+
+    Raises :class:`~bot.storage.database.DatabaseUnavailable` with one sentence when it cannot.
+    """
+    url = DatabaseUrl.parse(database_url)
+    async with _backend(url) as database:
+        storage = Storage(database, url)
+        if migrate:
+            await storage.migrate()
+        yield storage
