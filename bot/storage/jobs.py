@@ -20,6 +20,10 @@ _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 _ID_LENGTH = 8  # 36**8 ≈ 2.8e12 ids: short to quote, collisions vanishingly rare (and retried)
 _OPEN = (Status.QUEUED, Status.RUNNING)
 
+# A job becomes claimable once its interaction is acknowledged (its status message exists). One
+# whose process died before that is claimed anyway after this long, and posts its result anew.
+ACKNOWLEDGE_GRACE = 60.0
+
 Pick = Callable[[QueueState], str | None]  # the fairness rule: which waiting job starts next
 
 
@@ -58,7 +62,6 @@ class JobStore:
             if pending >= pending_limit:
                 raise PendingLimitReached(pending, pending_limit)
             job_id = await self._insert(tx, new, now)
-        await self._db.notify()
         return Job(
             id=job_id,
             parent_id=new.parent_id,
@@ -77,6 +80,8 @@ class JobStore:
             finished_at=None,
             interaction_token=new.interaction_token,
             token_expires_at=new.token_expires_at,
+            upload_limit=new.upload_limit,
+            notes=new.notes,
         )
 
     @staticmethod
@@ -85,8 +90,8 @@ class JobStore:
             job_id = new_job_id()
             inserted = await tx.execute(
                 "INSERT INTO jobs (id, parent_id, action, guild_id, channel_id, user_id, model, request, seed,"
-                " status, created_at, interaction_token, token_expires_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                " status, created_at, interaction_token, token_expires_at, upload_limit, notes)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                 (
                     job_id,
                     new.parent_id,
@@ -101,6 +106,8 @@ class JobStore:
                     now,
                     new.interaction_token,
                     new.token_expires_at,
+                    new.upload_limit,
+                    json.dumps(list(new.notes)),
                 ),
             )
             if inserted:
@@ -149,8 +156,8 @@ class JobStore:
     async def _queue_state(session: Session, now: float) -> QueueState:
         rows = await session.fetchall(
             "SELECT id, user_id, guild_id, created_at, status, lease_expires_at FROM jobs"
-            " WHERE status IN (?, ?) ORDER BY created_at, id",
-            _OPEN,
+            " WHERE status IN (?, ?) AND (acknowledged_at IS NOT NULL OR created_at <= ?) ORDER BY created_at, id",
+            (*_OPEN, now - ACKNOWLEDGE_GRACE),
         )
         waiting: list[QueueEntry] = []
         running: list[QueueEntry] = []
@@ -263,9 +270,12 @@ class JobStore:
         rows = await self._db.fetchall("SELECT * FROM jobs WHERE status IN (?, ?) ORDER BY created_at, id", _OPEN)
         return [job_from_row(row) for row in rows]
 
-    async def set_status_message(self, job_id: str, message_id: int | None) -> None:
-        """Remember the message that shows this job's progress (and, usually, its result)."""
-        await self._db.execute("UPDATE jobs SET status_message_id = ? WHERE id = ?", (message_id, job_id))
+    async def acknowledged(self, job_id: str, status_message_id: int | None, *, now: float) -> None:
+        """The interaction was acknowledged with ``status_message_id``: the job may be claimed now."""
+        await self._db.execute(
+            "UPDATE jobs SET status_message_id = ?, acknowledged_at = ? WHERE id = ?", (status_message_id, now, job_id)
+        )
+        await self._db.notify()
 
     async def forget_expired(self, now: float, *, click_window: float) -> int:
         """Erase interaction tokens Discord no longer accepts, and old clicks; return the tokens erased."""

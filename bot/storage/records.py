@@ -64,6 +64,9 @@ class Job:
     lease_expires_at: float | None = None
     interaction_token: str | None = field(default=None, repr=False)  # a secret while it is valid
     token_expires_at: float | None = None
+    acknowledged_at: float | None = None
+    upload_limit: int | None = None  # bytes per file where the job posts
+    notes: tuple[str, ...] = ()  # keys of notes shown while it waits and runs
     delivery_nonce: str | None = None
 
     def token(self, now: float) -> str | None:
@@ -85,6 +88,8 @@ class NewJob:
     parent_id: str | None = None
     interaction_token: str | None = field(default=None, repr=False)
     token_expires_at: float | None = None
+    upload_limit: int | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,5 +136,8 @@ def job_from_row(row: Row) -> Job:
         lease_expires_at=row["lease_expires_at"],
         interaction_token=row["interaction_token"],
         token_expires_at=row["token_expires_at"],
+        acknowledged_at=row["acknowledged_at"],
+        upload_limit=row["upload_limit"],
+        notes=tuple(json.loads(row["notes"])),
         delivery_nonce=row["delivery_nonce"],
     )

@@ -104,8 +104,21 @@ async def test_claims_take_turns_between_users(storage: Storage) -> None:
     assert started == ["a0", "b0", "c0", "a1", "b1", "a2"]
 
 
+async def test_a_job_is_claimed_only_once_acknowledged_or_long_after(storage: Storage) -> None:
+    first = await storage.jobs.admit(new_job(1), pending_limit=5, now=0.0)
+    second = await storage.jobs.admit(new_job(2), pending_limit=5, now=0.0)
+    assert await storage.jobs.claim("p", pick=picker(WIDE), lease=1000.0, now=1.0) is None
+    await storage.jobs.acknowledged(second.id, 77, now=1.0)
+    claimed = await storage.jobs.claim("p", pick=picker(WIDE), lease=1000.0, now=2.0)
+    assert claimed is not None and claimed.id == second.id and claimed.status_message_id == 77
+    assert await storage.jobs.claim("p", pick=picker(WIDE), lease=1000.0, now=59.0) is None
+    orphan = await storage.jobs.claim("p", pick=picker(WIDE), lease=1000.0, now=61.0)  # its process died mid-ack
+    assert orphan is not None and orphan.id == first.id
+
+
 async def test_an_expired_lease_is_claimed_again_and_the_old_owner_cannot_finish(storage: Storage) -> None:
     admitted = await storage.jobs.admit(new_job(1), pending_limit=5, now=0.0)
+    await storage.jobs.acknowledged(admitted.id, 5, now=0.0)
     claimed = await storage.jobs.claim("dead", pick=picker(WIDE), lease=LEASE, now=10.0)
     assert claimed is not None and claimed.attempts == 1
     assert await storage.jobs.renew("dead", [admitted.id], until=45.0) == {admitted.id}
@@ -123,6 +136,7 @@ async def test_an_expired_lease_is_claimed_again_and_the_old_owner_cannot_finish
 
 async def test_release_requeues_and_cancel_only_stops_waiting_jobs(storage: Storage) -> None:
     job = await storage.jobs.admit(new_job(1), pending_limit=5, now=0.0)
+    await storage.jobs.acknowledged(job.id, 5, now=0.0)
     assert await storage.jobs.claim("p", pick=picker(WIDE), lease=LEASE, now=1.0) is not None
     assert not await storage.jobs.cancel(job.id, now=2.0)  # running: too late to cancel
     await storage.jobs.release("p", job.id)

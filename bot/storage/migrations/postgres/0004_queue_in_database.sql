@@ -7,6 +7,15 @@ ALTER TABLE jobs ADD COLUMN lease_expires_at DOUBLE PRECISION;
 -- The interaction's webhook token, kept only while it is valid (15 minutes) and the job is open.
 ALTER TABLE jobs ADD COLUMN interaction_token TEXT;
 ALTER TABLE jobs ADD COLUMN token_expires_at DOUBLE PRECISION;
+-- Set once the interaction is acknowledged: only then may a process claim the job (its status
+-- message exists to be edited).
+ALTER TABLE jobs ADD COLUMN acknowledged_at DOUBLE PRECISION;
+-- What presenting the job needs in any process: the upload limit where it posts, and notes
+-- (language-neutral keys) shown while it waits and runs.
+ALTER TABLE jobs ADD COLUMN upload_limit INTEGER;
+ALTER TABLE jobs ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
+-- Jobs from before this version were all acknowledged when they were created.
+UPDATE jobs SET acknowledged_at = created_at;
 -- Set just before the result is posted: a re-run checks for that post instead of posting twice.
 ALTER TABLE jobs ADD COLUMN delivery_nonce TEXT;
 CREATE INDEX jobs_open ON jobs(status, lease_expires_at) WHERE status IN ('queued', 'running');
