@@ -183,6 +183,17 @@ class JobStore:
         )
         return {row["id"] for row in rows}
 
+    async def expire_leases(self, *, now: float) -> int:
+        """End every lease at once (SQLite: the one process starting again owns nothing yet)."""
+        return await self._db.execute(
+            "UPDATE jobs SET lease_expires_at = ? WHERE status = ? AND lease_expires_at > ?",
+            (now, Status.RUNNING, now),
+        )
+
+    async def wait_for_work(self, timeout: float) -> None:
+        """Return when the queue may have changed in any process, or after ``timeout`` seconds."""
+        await self._db.wait_for_work(timeout)
+
     async def release(self, owner: str, job_id: str) -> None:
         """Give a running job back to the queue (shutdown): it runs again, in any process."""
         await self._db.execute(
@@ -269,6 +280,13 @@ class JobStore:
         """Every queued or running job, oldest first."""
         rows = await self._db.fetchall("SELECT * FROM jobs WHERE status IN (?, ?) ORDER BY created_at, id", _OPEN)
         return [job_from_row(row) for row in rows]
+
+    async def add_note(self, job_id: str, note: str) -> None:
+        """Add a note key to the job (shown while it waits and runs, and in its result)."""
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone("SELECT notes FROM jobs WHERE id = ?", (job_id,))
+            if row is not None and note not in (notes := json.loads(row["notes"])):
+                await tx.execute("UPDATE jobs SET notes = ? WHERE id = ?", (json.dumps([*notes, note]), job_id))
 
     async def acknowledged(self, job_id: str, status_message_id: int | None, *, now: float) -> None:
         """The interaction was acknowledged with ``status_message_id``: the job may be claimed now."""
