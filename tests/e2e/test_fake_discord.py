@@ -146,3 +146,15 @@ async def test_bad_token_cannot_log_in(bed: Bed) -> None:
     async with discord.Client(intents=discord.Intents.none()) as client:
         with pytest.raises(discord.LoginFailure):
             await client.login("not-the-token")
+
+
+async def test_an_enforced_nonce_returns_the_first_message_instead_of_posting_again(bed: Bed) -> None:
+    path = f"/channels/{bed.discord.channel.id}/messages"
+    first = await bot_post(bed.discord, path, {"content": "once", "nonce": "job-1", "enforce_nonce": True})
+    again = await bot_post(bed.discord, path, {"content": "once", "nonce": "job-1", "enforce_nonce": True})
+    unenforced = await bot_post(bed.discord, path, {"content": "twice", "nonce": "job-1"})
+    assert first[0] == again[0] == unenforced[0] == 200
+    assert again[1]["id"] == first[1]["id"] and unenforced[1]["id"] != first[1]["id"]
+    bed.discord.advance(10 * 60)  # Discord forgets nonces after a few minutes
+    later = await bot_post(bed.discord, path, {"content": "later", "nonce": "job-1", "enforce_nonce": True})
+    assert later[1]["id"] != first[1]["id"]

@@ -86,6 +86,7 @@ class Message:
     edited_at: float | None = None
     deleted: bool = False
     revisions: int = 0
+    nonce: str | None = None
 
     @property
     def loading(self) -> bool:

@@ -33,6 +33,7 @@ T = TypeVar("T")
 ACK_DEADLINE = 3.0
 TOKEN_LIFETIME = 15 * 60
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
+NONCE_WINDOW = 5 * 60  # seconds Discord remembers an enforced nonce (a few minutes, per its docs)
 _MENTION = re.compile(r"<@!?(\d+)>")
 _PARSE_ALL = {"parse": ["users", "roles", "everyone"]}
 
@@ -280,7 +281,10 @@ class FakeDiscord:
         check_message(payload, len(files))
         self._validator.validate("post", "/channels/{channel_id}/messages", payload)
         self._check_files(files)
+        if payload.get("enforce_nonce") and (repeated := self._by_nonce(channel, payload.get("nonce"))) is not None:
+            return _json(repeated.to_json(self.base_url))  # Discord returns the first message, posts nothing
         message = self._new_message(channel)
+        message.nonce = str(payload["nonce"]) if payload.get("nonce") is not None else None
         reference = payload.get("message_reference")
         if reference:
             referenced = self.messages.get(int(reference["message_id"]))
@@ -361,6 +365,16 @@ class FakeDiscord:
         for _, data in files:
             if len(data) > self.upload_limit:
                 raise error_from(E.ENTITY_TOO_LARGE)
+
+    def _by_nonce(self, channel: Channel, nonce: object) -> Message | None:
+        """A message the bot posted in ``channel`` with ``nonce`` in the last few minutes (Discord's window)."""
+        if nonce is None:
+            return None
+        return next(
+            (m for m in self.messages.values() if m.channel_id == channel.id and m.nonce == str(nonce)
+             and self.now() - m.created_at < NONCE_WINDOW),
+            None,
+        )  # fmt: skip
 
     def _new_message(
         self, channel: Channel, *, content: str = "", webhook: bool = False, interaction: Interaction | None = None,
