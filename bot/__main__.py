@@ -28,7 +28,7 @@ async def run(settings: Settings) -> None:
         stopper = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if stopper in done:
-            log.info("shutting down: %d jobs running, %d waiting", bot.jobs.running, bot.jobs.waiting)
+            log.info("shutting down: %d jobs running here", bot.jobs.running)
             await bot.shutdown(SHUTDOWN_GRACE)
         stopper.cancel()
         await runner  # re-raises a login or connection failure

@@ -16,10 +16,11 @@ from discord.ext import commands, tasks
 
 from bot.catalogue import SEED_MAX
 from bot.gateway import GatewayClient
-from bot.jobs import JobEngine, Limits
+from bot.jobs import JobEngine
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.ui.failures import new_error_id
+from bot.wiring import make_engine
 
 log = logging.getLogger(__name__)
 
@@ -53,20 +54,7 @@ class ImagineBot(commands.Bot):
         self.settings = settings
         self.storage = storage
         self.gateway = gateway
-        self.jobs = JobEngine(
-            self,
-            storage=storage,
-            gateway=gateway,
-            limits=Limits(
-                global_running=settings.max_concurrent_jobs,
-                user_running=settings.max_running_per_user,
-                user_pending=settings.max_pending_per_user,
-                server_running=settings.max_jobs_per_server,
-            ),
-            job_timeout=settings.job_timeout,
-            data_dir=settings.data_dir,
-            status_interval=settings.status_interval,
-        )
+        self.jobs: JobEngine = make_engine(self, settings, storage, gateway)
         self.random_seed = seed_source
         self.tree.error(self.on_app_command_error)
 

@@ -13,7 +13,7 @@ import yarl
 from bot.client import ImagineBot
 from bot.gateway import GatewayClient
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.storage import open_storage
 
 
 @asynccontextmanager
@@ -26,7 +26,7 @@ async def open_bot(settings: Settings) -> AsyncIterator[ImagineBot]:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
     async with (
         aiohttp.ClientSession() as session,
-        Storage.open(settings.database_path) as storage,
+        open_storage(settings.database_url) as storage,
     ):
         gateway = GatewayClient(
             session,

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from bot.storage.database import DatabaseUrl, Dialect
+
 DEFAULT_GATEWAY_BASE_URL = "https://baze-api.powerbuyin.top"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -56,11 +58,14 @@ class Settings:
     max_pending_per_user: int = 5
     job_timeout: float = 600.0
     status_interval: float = 5.0
+    job_lease_seconds: float = 30.0
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
     @property
-    def database_path(self) -> str:
-        """The SQLite file (or ``:memory:``) named by ``database_url``."""
-        return self.database_url.removeprefix("sqlite:///")
+    def database(self) -> DatabaseUrl:
+        """``DATABASE_URL``, parsed (validated when the settings were read)."""
+        return DatabaseUrl.parse(self.database_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -82,11 +87,9 @@ class Settings:
             raise SettingsError("GATEWAY_API_KEY is not set: put your image gateway API key in .env.")
 
         data_dir = Path(get("DATA_DIR") or "data")
-        database_url = get("DATABASE_URL") or f"sqlite:///{data_dir / 'imagine.sqlite3'}"
-        if not database_url.startswith("sqlite:///") or database_url == "sqlite:///":
-            raise SettingsError(
-                "DATABASE_URL is not supported: use sqlite:///path/to/file.sqlite3 (PostgreSQL is not available yet)."
-            )
+        database_url = _database_url(get("DATABASE_URL") or f"sqlite:///{data_dir / 'imagine.sqlite3'}")
+        shard_count = _count("SHARD_COUNT", v) if (v := get("SHARD_COUNT")) else None
+        shard_ids = _shard_ids(get("SHARD_IDS"), shard_count)
 
         level = (get("LOG_LEVEL") or "INFO").upper()
         if level not in _LOG_LEVELS:
@@ -113,6 +116,9 @@ class Settings:
             max_pending_per_user=_count("MAX_PENDING_PER_USER", get("MAX_PENDING_PER_USER") or "5"),
             job_timeout=_positive("JOB_TIMEOUT", get("JOB_TIMEOUT") or "600"),
             status_interval=_positive("STATUS_INTERVAL", get("STATUS_INTERVAL") or "5"),
+            job_lease_seconds=_positive("JOB_LEASE_SECONDS", get("JOB_LEASE_SECONDS") or "30"),
+            shard_count=shard_count,
+            shard_ids=shard_ids,
             discord_gateway_url=(_ws_url("DISCORD_GATEWAY_URL", v) if (v := get("DISCORD_GATEWAY_URL")) else None),
         )
 
@@ -122,6 +128,31 @@ class Settings:
             level=self.log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", force=True
         )
         logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(self.log_level)))
+
+
+def _database_url(value: str) -> str:
+    try:
+        url = DatabaseUrl.parse(value)
+    except ValueError:
+        raise SettingsError(
+            "DATABASE_URL is not supported: use sqlite:///path/to/file.sqlite3 or postgresql://user:password@host/db."
+        ) from None
+    if url.dialect is Dialect.SQLITE and url.target == ":memory:":
+        raise SettingsError("DATABASE_URL must not be sqlite:///:memory: (every job would be lost): name a file.")
+    return value
+
+
+def _shard_ids(value: str, count: int | None) -> tuple[int, ...] | None:
+    if not value:
+        return None
+    if count is None:
+        raise SettingsError("SHARD_IDS needs SHARD_COUNT: set both, e.g. SHARD_COUNT=4 and SHARD_IDS=0,1.")
+    parts = [part.strip() for part in value.split(",")]
+    if not all(part.isdigit() and int(part) < count for part in parts) or len(set(parts)) != len(parts):
+        raise SettingsError(
+            f"SHARD_IDS must be distinct numbers from 0 to {count - 1}, comma separated, not {value!r}."
+        )
+    return tuple(int(part) for part in parts)
 
 
 def _http_url(name: str, value: str) -> str:

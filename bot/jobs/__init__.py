@@ -1,6 +1,10 @@
-"""Jobs: from an accepted command to delivered images, surviving waits, restarts and expiry."""
+"""Jobs: from admission to delivered images, in the database, across processes and restarts.
+
+This layer knows nothing of Discord views or English: it stores and runs jobs and tells a
+:class:`~bot.jobs.presenter.Presenter` what happened.
+"""
 
 from .engine import JobEngine
-from .scheduler import Limits
+from .fairness import Limits
 
 __all__ = ["JobEngine", "Limits"]

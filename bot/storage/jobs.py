@@ -276,9 +276,14 @@ class JobStore:
         )
         return [job_from_row(row) for row in rows]
 
-    async def open_jobs(self) -> list[Job]:
-        """Every queued or running job, oldest first."""
-        rows = await self._db.fetchall("SELECT * FROM jobs WHERE status IN (?, ?) ORDER BY created_at, id", _OPEN)
+    async def open_jobs(self, *, user_id: int | None = None) -> list[Job]:
+        """Every queued or running job (of one user, if given), oldest first."""
+        if user_id is None:
+            rows = await self._db.fetchall("SELECT * FROM jobs WHERE status IN (?, ?) ORDER BY created_at, id", _OPEN)
+        else:
+            rows = await self._db.fetchall(
+                "SELECT * FROM jobs WHERE status IN (?, ?) AND user_id = ? ORDER BY created_at, id", (*_OPEN, user_id)
+            )
         return [job_from_row(row) for row in rows]
 
     async def add_note(self, job_id: str, note: str) -> None:
@@ -301,16 +306,4 @@ class JobStore:
         return await self._db.execute(
             "UPDATE jobs SET interaction_token = NULL WHERE interaction_token IS NOT NULL AND token_expires_at <= ?",
             (now,),
-        )
-
-    async def get_meta(self, key: str) -> str | None:
-        """Read a small piece of bot state (e.g. the last synced command hash)."""
-        row = await self._db.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
-        return str(row["value"]) if row is not None else None
-
-    async def set_meta(self, key: str, value: str) -> None:
-        """Write a small piece of bot state."""
-        await self._db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
         )

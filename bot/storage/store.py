@@ -30,6 +30,18 @@ class Storage:
         """Apply every pending migration; return the version reached."""
         return await migrations.migrate(self.database)
 
+    async def get_meta(self, key: str) -> str | None:
+        """Read a small piece of bot state (e.g. the last synced command hash)."""
+        row = await self.database.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(row["value"]) if row is not None else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Write a small piece of bot state."""
+        await self.database.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
 
 def _backend(url: DatabaseUrl) -> AbstractAsyncContextManager[Database]:
     if url.dialect is Dialect.SQLITE:

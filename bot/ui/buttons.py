@@ -1,14 +1,16 @@
-"""Persistent result buttons. The custom_id holds an action and a short record id, never the prompt.
+"""Persistent result buttons. The custom_id holds an action and a short job id, never the prompt.
 
 One ``DynamicItem`` class matches every button by template, so buttons keep working after
-restarts for as long as the record exists. What each action does lives in ``bot.ui.actions``.
+restarts for as long as the job is stored. This module is only their look: what a press does
+lives with the cog that registers itself as the :data:`HANDLER_COG` (``interaction.client.get_cog``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol
 
 import discord
 from discord import ui
@@ -16,6 +18,28 @@ from discord import ui
 TEMPLATE = r"img:(?P<action>[a-z]+):(?P<id>[0-9a-z]{1,16})(?::(?P<index>[0-9]{1,2}))?"
 ROW_WIDTH = 5  # Discord: five buttons per action row
 FILES_PER_MESSAGE = 10
+HANDLER_COG = "Results"  # the cog that acts on presses
+
+
+class ButtonAction(StrEnum):
+    """What a result button does (the word in its custom_id)."""
+
+    SAME_SEED = "same"
+    NEW_SEED = "new"
+    REMIX = "remix"
+    INFO = "info"
+    DELETE = "delete"
+    CANCEL = "cancel"
+    VARIATION = "var"
+
+
+class ButtonHandler(Protocol):
+    """What the handling cog offers."""
+
+    async def on_result_button(
+        self, interaction: discord.Interaction[Any], action: ButtonAction | None, job_id: str, index: int | None
+    ) -> None:
+        """Act on a press; ``action`` is ``None`` for an action this version does not know."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,14 +49,14 @@ class Look:
     style: discord.ButtonStyle
 
 
-LOOKS = {
-    "same": Look("Same seed", "🔁", discord.ButtonStyle.secondary),
-    "new": Look("New seed", "🎲", discord.ButtonStyle.secondary),
-    "remix": Look("Remix", "✏️", discord.ButtonStyle.secondary),
-    "info": Look("Info", "ℹ️", discord.ButtonStyle.secondary),
-    "delete": Look("Delete", "🗑️", discord.ButtonStyle.secondary),
-    "cancel": Look("Cancel", "✖️", discord.ButtonStyle.danger),
-    "var": Look("V", None, discord.ButtonStyle.primary),
+LOOKS: dict[str, Look] = {
+    ButtonAction.SAME_SEED: Look("Same seed", "🔁", discord.ButtonStyle.secondary),
+    ButtonAction.NEW_SEED: Look("New seed", "🎲", discord.ButtonStyle.secondary),
+    ButtonAction.REMIX: Look("Remix", "✏️", discord.ButtonStyle.secondary),
+    ButtonAction.INFO: Look("Info", "ℹ️", discord.ButtonStyle.secondary),
+    ButtonAction.DELETE: Look("Delete", "🗑️", discord.ButtonStyle.secondary),
+    ButtonAction.CANCEL: Look("Cancel", "✖️", discord.ButtonStyle.danger),
+    ButtonAction.VARIATION: Look("V", None, discord.ButtonStyle.primary),
 }
 _UNKNOWN = Look("?", None, discord.ButtonStyle.secondary)  # an action from another version of the bot
 
@@ -40,13 +64,13 @@ _UNKNOWN = Look("?", None, discord.ButtonStyle.secondary)  # an action from anot
 class ResultButton(ui.DynamicItem[ui.Button[Any]], template=TEMPLATE):
     """Any button under a job's message: ``img:<action>:<id>[:<image index>]``."""
 
-    def __init__(self, action: str, generation_id: str, index: int | None = None, *, label: str | None = None) -> None:
+    def __init__(self, action: str, job_id: str, index: int | None = None, *, label: str | None = None) -> None:
         self.action = action
-        self.generation_id = generation_id
+        self.job_id = job_id
         self.index = index
         look = LOOKS.get(action, _UNKNOWN)
-        custom_id = f"img:{action}:{generation_id}" + (f":{index}" if index is not None else "")
-        text = label or (f"V{index}" if action == "var" else look.label)
+        custom_id = f"img:{action}:{job_id}" + (f":{index}" if index is not None else "")
+        text = label or (f"V{index}" if action == ButtonAction.VARIATION else look.label)
         super().__init__(ui.Button(label=text, emoji=look.emoji, style=look.style, custom_id=custom_id))
 
     @classmethod
@@ -56,9 +80,14 @@ class ResultButton(ui.DynamicItem[ui.Button[Any]], template=TEMPLATE):
         return cls(match["action"], match["id"], int(match["index"]) if match["index"] else None)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        from bot.ui import actions  # the actions need the bot; the bot needs these views
-
-        await actions.handle(interaction, self.action, self.generation_id, self.index)
+        handler: ButtonHandler | None = interaction.client.get_cog(HANDLER_COG)
+        known = self.action in ButtonAction.__members__.values()
+        if handler is None:
+            await interaction.response.send_message("This button is not available right now.", ephemeral=True)
+            return
+        await handler.on_result_button(
+            interaction, ButtonAction(self.action) if known else None, self.job_id, self.index
+        )
 
 
 PERSISTENT_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (ResultButton,)
@@ -71,25 +100,32 @@ def _rows(view: ui.View, buttons: list[ResultButton]) -> ui.View:
     return view
 
 
-def result_view(generation_id: str, image_count: int = 0) -> ui.View:
+def result_view(job_id: str, image_count: int = 0) -> ui.View:
     """Under a result: a row of actions, then V1…V10 for the images in this message."""
-    actions = [ResultButton(name, generation_id) for name in ("same", "new", "remix", "info", "delete")]
-    variations = [ResultButton("var", generation_id, i) for i in range(1, min(image_count, FILES_PER_MESSAGE) + 1)]
+    names = (ButtonAction.SAME_SEED, ButtonAction.NEW_SEED, ButtonAction.REMIX, ButtonAction.INFO, ButtonAction.DELETE)
+    actions = [ResultButton(name, job_id) for name in names]
+    count = min(image_count, FILES_PER_MESSAGE)
+    variations = [ResultButton(ButtonAction.VARIATION, job_id, i) for i in range(1, count + 1)]
     return _rows(ui.View(timeout=None), actions + variations)
 
 
-def continuation_view(generation_id: str, first_index: int, count: int) -> ui.View:
+def continuation_view(job_id: str, first_index: int, count: int) -> ui.View:
     """Under an overflow message (images 11 and 12): their variation buttons."""
-    return _rows(ui.View(timeout=None), [ResultButton("var", generation_id, first_index + i) for i in range(count)])
+    return _rows(
+        ui.View(timeout=None), [ResultButton(ButtonAction.VARIATION, job_id, first_index + i) for i in range(count)]
+    )
 
 
-def cancel_view(generation_id: str) -> ui.View:
+def cancel_view(job_id: str) -> ui.View:
     """The Cancel button under a queued job's status."""
-    return _rows(ui.View(timeout=None), [ResultButton("cancel", generation_id)])
+    return _rows(ui.View(timeout=None), [ResultButton(ButtonAction.CANCEL, job_id)])
 
 
-def failure_view(generation_id: str) -> ui.View:
+def failure_view(job_id: str) -> ui.View:
     """Under a failure a retry can help with: Retry (the same request) and a fresh seed."""
-    buttons = [ResultButton("same", generation_id, label="Retry"), ResultButton("new", generation_id),
-               ResultButton("info", generation_id)]  # fmt: skip
+    buttons = [
+        ResultButton(ButtonAction.SAME_SEED, job_id, label="Retry"),
+        ResultButton(ButtonAction.NEW_SEED, job_id),
+        ResultButton(ButtonAction.INFO, job_id),
+    ]
     return _rows(ui.View(timeout=None), buttons)

@@ -7,12 +7,12 @@ import io
 import discord
 
 from bot.catalogue import spec_for_model
-from bot.storage import Generation
+from bot.storage import Job
 
 DESCRIPTION_LIMIT = 4096  # Discord's embed description limit
 
 
-def render_info(record: Generation) -> tuple[discord.Embed, discord.File | None]:
+def render_info(record: Job) -> tuple[discord.Embed, discord.File | None]:
     """An embed with everything about the job; the prompt is attached as a file if it is too long."""
     request = record.request
     spec = spec_for_model(request.model)

@@ -1,19 +1,17 @@
-"""✏️ Remix: a modal pre-filled with the job's prompt, seed and size; submitting runs the edit."""
+"""✏️ Remix: a modal pre-filled with the job's prompt, seed and size, and reading its submission."""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable
+from typing import Any
 
 import discord
 from discord import ui
 
 from bot.catalogue import SEED_MAX, Feature, ImagineOptions, InvalidOption, spec_for_model
 from bot.gateway.models import GenerationRequest
-from bot.storage import Action, Generation
-
-if TYPE_CHECKING:
-    from bot.client import ImagineBot
+from bot.storage import Job
 
 TEXT_INPUT_MAX = 4000  # Discord's limit for one text input
 
@@ -26,11 +24,11 @@ FORM_LIFETIME = 3600.0  # the in-memory form is dropped after this; submissions 
 class RemixModal(ui.Modal):
     """The form: prompt, seed, size (and negative prompt for qwen), pre-filled from the job.
 
-    Submissions are handled by :func:`submit_remix` through an ``on_interaction`` listener,
+    Submissions are handled by the Results cog through an ``on_interaction`` listener,
     from the submitted values alone, so a form opened before a restart still works after it.
     """
 
-    def __init__(self, record: Generation) -> None:
+    def __init__(self, record: Job) -> None:
         super().__init__(title="Remix", custom_id=f"{FORM_PREFIX}{record.id}", timeout=FORM_LIFETIME)
         request = record.request
         spec = spec_for_model(request.model)
@@ -70,25 +68,17 @@ def submitted_values(data: Any) -> dict[str, str]:
     return values
 
 
-async def submit_remix(interaction: discord.Interaction[Any], generation_id: str, values: dict[str, str]) -> None:
-    """Validate the edited request like the slash command does, then run it as a new job."""
-    bot = cast("ImagineBot", interaction.client)
-    record = await bot.storage.get_generation(generation_id)
-    if record is None:
-        await interaction.response.send_message("That result is no longer stored, so it can't be remixed.",
-                                                ephemeral=True)  # fmt: skip
-        return
-    spec = spec_for_model(record.request.model)
-    try:
-        options = options_from(
-            record.request, prompt=values.get("prompt", ""), size=values.get("size", ""),
-            seed=_seed(values.get("seed", "")), negative_prompt=values.get("negative_prompt"),
-        )  # fmt: skip
-        request = spec.build_request(options, random_seed=bot.random_seed)
-    except InvalidOption as error:
-        await interaction.response.send_message(error.user_message, ephemeral=True)
-        return
-    await bot.jobs.submit(interaction, request, action=Action.REMIX, parent_id=record.id)
+def remixed_request(job: Job, values: dict[str, str], random_seed: Callable[[], int]) -> GenerationRequest:
+    """The job's request with the form's edits, validated like the slash command; raise InvalidOption."""
+    spec = spec_for_model(job.request.model)
+    options = options_from(
+        job.request,
+        prompt=values.get("prompt", ""),
+        size=values.get("size", ""),
+        seed=_seed(values.get("seed", "")),
+        negative_prompt=values.get("negative_prompt"),
+    )
+    return spec.build_request(options, random_seed=random_seed)
 
 
 def options_from(

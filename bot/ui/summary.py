@@ -7,7 +7,7 @@ import discord
 from bot.catalogue import spec_for_model
 from bot.catalogue.sizes import dimensions
 from bot.images import PreparedImage
-from bot.storage import Generation
+from bot.storage import Job
 
 PROMPT_PREVIEW = 300
 REVISED_PREVIEW = 200
@@ -22,7 +22,7 @@ def quote(text: str, limit: int) -> str:
 
 
 def render_summary(
-    generation: Generation,
+    job: Job,
     images: list[PreparedImage],
     *,
     elapsed: float,
@@ -30,7 +30,7 @@ def render_summary(
     notes: list[str],
 ) -> str:
     """Summarize a delivered result: model, prompt, size, count, seed, time, requester, id."""
-    request = generation.request
+    request = job.request
     spec = spec_for_model(request.model)
     width, height = dimensions(request.size, spec.sizes.presets)
     size = f"{request.size} ({width}×{height})" if request.size in spec.sizes.presets else f"{width}×{height}"
@@ -48,13 +48,13 @@ def render_summary(
         )
         lines.append(f"📦 {how} to fit Discord's upload limit." + (f" Full size for 24 h: {links}" if links else ""))
     lines.extend(notes)
-    lines.append(f"-# Requested by <@{generation.user_id}> · {elapsed:.1f} s · id `{generation.id}`")
+    lines.append(f"-# Requested by <@{job.user_id}> · {elapsed:.1f} s · id `{job.id}`")
     return "\n".join(lines)
 
 
-def render_repost(generation: Generation, count: int, *, shown_by: int) -> str:
+def render_repost(job: Job, count: int, *, shown_by: int) -> str:
     """The text of a /show re-post of a stored result."""
-    request = generation.request
+    request = job.request
     spec = spec_for_model(request.model)
     width, height = dimensions(request.size, spec.sizes.presets)
     return "\n".join(
@@ -62,7 +62,7 @@ def render_repost(generation: Generation, count: int, *, shown_by: int) -> str:
             f"**{spec.display_name}** · {width}×{height} · {count} image{'s' if count != 1 else ''} · "
             f"seed `{request.seed}`",
             f"> {quote(request.prompt, PROMPT_PREVIEW)}",
-            f"-# Re-posted by <@{shown_by}> · first requested by <@{generation.user_id}> "
-            f"<t:{int(generation.created_at)}:R> · id `{generation.id}`",
+            f"-# Re-posted by <@{shown_by}> · first requested by <@{job.user_id}> "
+            f"<t:{int(job.created_at)}:R> · id `{job.id}`",
         ]
     )

@@ -12,6 +12,7 @@ from bot.catalogue import QWEN, SEED_MAX, WAN, ImagineOptions, InvalidOption, Mo
 from bot.catalogue.palette import MAX_COLORS
 from bot.storage import Action
 from bot.ui.buttons import PERSISTENT_ITEMS
+from bot.ui.starting import start_job
 
 from ._autocomplete import size_choices
 
@@ -107,7 +108,7 @@ class Imagine(commands.Cog):
         except InvalidOption as error:
             await interaction.response.send_message(error.user_message, ephemeral=True)
             return
-        await self.bot.jobs.submit(interaction, request, action=Action.IMAGINE)
+        await start_job(interaction, self.bot.jobs, request, action=Action.IMAGINE)
 
 
 async def setup(bot: ImagineBot) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import re
 from collections import Counter
 
+from bot.storage import Job, Status, open_storage
 from tests.bed import Bed
 from tests.fakes.discord import Interaction, Message
 
@@ -209,11 +210,9 @@ async def test_undeliverable_result_is_kept(bed: Bed) -> None:
     assert [strip_png_text(p.read_bytes()) for p in sorted(kept.iterdir())] == expected_images(bed.gateway.requests[0])
 
 
-async def bed_record(bed: Bed, generation_id: str):  # type: ignore[no-untyped-def]
-    from bot.storage import Storage
-
-    async with Storage.open(bed.settings().database_path) as storage:
-        return await storage.get_generation(generation_id)
+async def bed_record(bed: Bed, job_id: str) -> Job | None:
+    async with open_storage(bed.settings().database_url) as storage:
+        return await storage.jobs.get(job_id)
 
 
 async def test_job_timeout_fails_with_retry(bed: Bed) -> None:
@@ -259,14 +258,12 @@ async def test_a_job_that_starts_at_once_is_never_shown_as_queued(bed: Bed) -> N
 
 
 async def test_a_job_whose_acknowledgement_fails_never_runs(bed: Bed) -> None:
-    from bot.storage import Status, Storage
-
     bed.discord.ack_deadline = 0.0  # Discord answers 10062: the user saw "interaction failed"
     async with bed.bot():
         interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="never acked", size="512*512")
         await bed.discord.wait_for(lambda: any(code == 10062 for _, _, code in bed.discord.errors))
         await asyncio.sleep(0.3)
     assert not interaction.acknowledged and bed.gateway.requests == []
-    async with Storage.open(bed.settings().database_path) as storage:
-        (record,) = await storage.recent_for_user(bed.discord.users["alice"].id)
+    async with open_storage(bed.settings().database_url) as storage:
+        (record,) = await storage.jobs.recent_for_user(bed.discord.users["alice"].id)
     assert record.status is Status.CANCELLED  # recorded, and not resumed by a later start

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -14,7 +15,7 @@ from discord import app_commands
 from bot.client import EXTENSIONS, ImagineBot
 from bot.gateway import GatewayClient
 from bot.settings import Secret, Settings
-from bot.storage import Storage
+from bot.storage import open_storage
 from bot.ui.buttons import LOOKS, ResultButton, continuation_view, failure_view, result_view
 from tests.fakes.discord._limits import check_commands
 from tests.fakes.discord._spec import load_validator
@@ -24,9 +25,9 @@ NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
 
 
 @pytest.fixture
-async def loaded_bot() -> AsyncIterator[ImagineBot]:
-    settings = Settings(discord_token=Secret("t"), gateway_api_key=Secret("k"))
-    async with aiohttp.ClientSession() as session, Storage.open(":memory:") as storage:
+async def loaded_bot(tmp_path: Path) -> AsyncIterator[ImagineBot]:
+    settings = Settings(discord_token=Secret("t"), gateway_api_key=Secret("k"), data_dir=tmp_path)
+    async with aiohttp.ClientSession() as session, open_storage(f"sqlite:///{tmp_path / 'db.sqlite3'}") as storage:
         gateway = GatewayClient(session, base_url="http://127.0.0.1:9", api_key="k")
         bot = ImagineBot(settings=settings, storage=storage, gateway=gateway)
         for extension in EXTENSIONS:
@@ -76,15 +77,15 @@ async def test_subcommands_have_user_facing_descriptions(loaded_bot: ImagineBot)
 @pytest.mark.parametrize("action", sorted(LOOKS))
 async def test_custom_ids_round_trip(action: str) -> None:
     template = ResultButton.__discord_ui_compiled_template__
-    for generation_id in ("a", "0suwgwxi", "z" * 16):
+    for job_id in ("a", "0suwgwxi", "z" * 16):
         index = 12 if action == "var" else None
-        item = ResultButton(action, generation_id, index)
+        item = ResultButton(action, job_id, index)
         custom_id = item.custom_id
-        assert 1 <= len(custom_id) <= 100 and generation_id in custom_id
+        assert 1 <= len(custom_id) <= 100 and job_id in custom_id
         match = template.fullmatch(custom_id)
         assert match is not None
         rebuilt = await ResultButton.from_custom_id(None, discord.ui.Button(), match)  # type: ignore[arg-type]
-        assert (rebuilt.action, rebuilt.generation_id, rebuilt.index) == (action, generation_id, index)
+        assert (rebuilt.action, rebuilt.job_id, rebuilt.index) == (action, job_id, index)
         assert rebuilt.custom_id == custom_id
     assert template.fullmatch("img:same:ABC") is None  # ids are lower-case base36
     assert template.fullmatch("img:same:" + "a" * 17) is None
@@ -94,7 +95,7 @@ async def test_an_unknown_action_still_makes_a_button() -> None:
     match = ResultButton.__discord_ui_compiled_template__.fullmatch("img:upscale:abc")
     assert match is not None  # matched, so discord.py hands the click to us instead of dropping it
     button = await ResultButton.from_custom_id(None, discord.ui.Button(), match)  # type: ignore[arg-type]
-    assert (button.action, button.generation_id, button.custom_id) == ("upscale", "abc", "img:upscale:abc")
+    assert (button.action, button.job_id, button.custom_id) == ("upscale", "abc", "img:upscale:abc")
 
 
 @pytest.mark.parametrize("count", [0, 1, 4, 6, 10, 12])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from bot.settings import DEFAULT_GATEWAY_BASE_URL, Settings, SettingsError
+from bot.storage.database import DatabaseUrl, Dialect
 
 BASE = {"DISCORD_TOKEN": "abc.def.ghi", "GATEWAY_API_KEY": "sk-secret"}
 
@@ -15,7 +17,8 @@ def test_defaults() -> None:
     settings = Settings.from_env(BASE)
     assert settings.gateway_base_url == DEFAULT_GATEWAY_BASE_URL == "https://baze-api.powerbuyin.top"
     assert settings.data_dir == Path("data")
-    assert settings.database_path == "data/imagine.sqlite3"
+    assert settings.database == DatabaseUrl(Dialect.SQLITE, "data/imagine.sqlite3")
+    assert settings.job_lease_seconds == 30 and settings.shard_count is None and settings.shard_ids is None
     assert settings.dev_guild_id is None and settings.log_level == "INFO"
     assert settings.discord_api_base_url is None and settings.discord_gateway_url is None
 
@@ -26,7 +29,7 @@ def test_values_are_read_and_normalized() -> None:
         "DEV_GUILD_ID": "123456789012345678", "LOG_LEVEL": "debug", "GATEWAY_TIMEOUT": "90",
     })  # fmt: skip
     assert settings.gateway_base_url == "https://api.powertokens.ai"
-    assert settings.database_path == "/srv/bot/imagine.sqlite3"
+    assert settings.database.target == "/srv/bot/imagine.sqlite3"
     assert settings.dev_guild_id == 123456789012345678
     assert settings.log_level == "DEBUG" and settings.gateway_timeout == 90
 
@@ -56,3 +59,33 @@ def test_bad_values_name_the_setting(env: dict[str, str], named: str) -> None:
     message = str(info.value)
     assert message.startswith(named) and message.endswith(".") and message.count(". ") <= 1
     assert "sk-secret" not in message
+
+
+def test_postgresql_urls_are_accepted_and_shown_without_their_password() -> None:
+    for scheme in ("postgresql", "postgres"):
+        settings = Settings.from_env({**BASE, "DATABASE_URL": f"{scheme}://bot:hunter2@db:5432/imagine"})
+        assert settings.database.dialect is Dialect.POSTGRES
+        assert settings.database.target == "postgresql://bot:hunter2@db:5432/imagine"
+        assert settings.database.safe == "postgresql://bot:***@db:5432/imagine"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DATABASE_URL": "sqlite:///:memory:"}, "must not be sqlite:///:memory:"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL is not supported"),
+        ({"SHARD_IDS": "0,1"}, "SHARD_IDS needs SHARD_COUNT"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0,2"}, "SHARD_IDS must be distinct numbers from 0 to 1"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "1,1"}, "SHARD_IDS must be distinct"),
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT must be a whole number of at least 1"),
+        ({"JOB_LEASE_SECONDS": "-1"}, "JOB_LEASE_SECONDS must be a positive number"),
+    ],
+)
+def test_scale_out_settings_are_validated(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(named)):
+        Settings.from_env({**BASE, **env})
+
+
+def test_shards_are_read() -> None:
+    settings = Settings.from_env({**BASE, "SHARD_COUNT": "4", "SHARD_IDS": "2, 3"})
+    assert (settings.shard_count, settings.shard_ids) == (4, (2, 3))

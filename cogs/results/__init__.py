@@ -1,4 +1,4 @@
-"""``/show <id>``: re-post any stored result, with live buttons."""
+"""Results: ``/show <id>`` re-posts any stored result, and every result button and Remix form acts here."""
 
 from __future__ import annotations
 
@@ -10,10 +10,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.storage import Action, Generation, Status
-from bot.ui.buttons import FILES_PER_MESSAGE, continuation_view, result_view
-from bot.ui.remix import FORM_PATTERN, submit_remix, submitted_values
+from bot.catalogue import InvalidOption
+from bot.jobs.undelivered import undelivered_images
+from bot.storage import Action, Job, Status
+from bot.ui.buttons import FILES_PER_MESSAGE, HANDLER_COG, ButtonAction, continuation_view, result_view
+from bot.ui.remix import FORM_PATTERN, remixed_request, submitted_values
+from bot.ui.starting import start_job
 from bot.ui.summary import render_repost
+
+from ._buttons import GONE, act_on_button
 
 if TYPE_CHECKING:
     from bot.client import ImagineBot
@@ -21,8 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Results(commands.Cog):
-    """Past results."""
+class Results(commands.Cog, name=HANDLER_COG):
+    """Past results and what their buttons do."""
 
     def __init__(self, bot: ImagineBot) -> None:
         self.bot = bot
@@ -34,14 +39,33 @@ class Results(commands.Cog):
             return
         match = FORM_PATTERN.fullmatch(str(interaction.data.get("custom_id", "")))
         if match is not None:
-            await submit_remix(interaction, match["id"], submitted_values(interaction.data))
+            await self._submit_remix(interaction, match["id"], submitted_values(interaction.data))
+
+    async def on_result_button(
+        self, interaction: discord.Interaction[Any], action: ButtonAction | None, job_id: str, index: int | None
+    ) -> None:
+        """A press of any result button (see ``bot.ui.buttons``)."""
+        await act_on_button(self.bot, interaction, action, job_id, index)
+
+    async def _submit_remix(self, interaction: discord.Interaction[Any], job_id: str, values: dict[str, str]) -> None:
+        """Validate the edited request like the slash command does, then run it as a new job."""
+        job = await self.bot.storage.jobs.get(job_id)
+        if job is None:
+            await interaction.response.send_message(GONE, ephemeral=True)
+            return
+        try:
+            request = remixed_request(job, values, self.bot.random_seed)
+        except InvalidOption as error:
+            await interaction.response.send_message(error.user_message, ephemeral=True)
+            return
+        await start_job(interaction, self.bot.jobs, request, action=Action.REMIX, parent_id=job.id)
 
     @app_commands.command(name="show")
     @app_commands.describe(result_id="The id under a result, e.g. 0suwgwxi (see /jobs)")
     @app_commands.rename(result_id="id")
     async def show(self, interaction: discord.Interaction[Any], result_id: app_commands.Range[str, 1, 16]) -> None:
         """Post a past result again, with working buttons."""
-        record = await self.bot.storage.get_generation(result_id.strip().lower())
+        record = await self.bot.storage.jobs.get(result_id.strip().lower())
         if record is None:
             await interaction.response.send_message(
                 f"There is no result with id `{discord.utils.escape_markdown(result_id)}`. `/jobs` lists yours.",
@@ -53,7 +77,7 @@ class Results(commands.Cog):
                 f"Job `{record.id}` is still {record.status.value}; `/queue` shows where it is.", ephemeral=True
             )
             return
-        kept = self.bot.jobs.undelivered_images(record.id)
+        kept = undelivered_images(self.bot.settings.data_dir, record.id)
         if record.status is not Status.DONE and not kept:
             await interaction.response.send_message(
                 f"Job `{record.id}` {record.status.value} without images, so there is nothing to show. "
@@ -64,7 +88,7 @@ class Results(commands.Cog):
         await interaction.response.defer(thinking=True)
         images = [(path.name, path.read_bytes()) for path in kept] or await self._fetch(record)
         if not images:  # the message and its files are gone: make them again from the stored request
-            await self.bot.jobs.submit(interaction, record.request, action=Action.SHOW, parent_id=record.id)
+            await start_job(interaction, self.bot.jobs, record.request, action=Action.SHOW, parent_id=record.id)
             return
         batches = [images[i : i + FILES_PER_MESSAGE] for i in range(0, len(images), FILES_PER_MESSAGE)]
         await interaction.edit_original_response(
@@ -77,7 +101,7 @@ class Results(commands.Cog):
                 files=_files(batch), view=continuation_view(record.id, number * FILES_PER_MESSAGE + 1, len(batch))
             )
 
-    async def _fetch(self, record: Generation) -> list[tuple[str, bytes]]:
+    async def _fetch(self, record: Job) -> list[tuple[str, bytes]]:
         """The result's images from its message(s), in order; empty if any are gone."""
         if record.message_id is None:
             return []

@@ -1,0 +1,104 @@
+"""Getting a job's message to the channel from any process, even after the interaction expired.
+
+Order of attempts: edit the status message through the interaction's webhook (while its token
+is valid: it also works where the bot may not post), then edit it with the bot token, then post
+a new message that replies to it. Only REST is used, so a worker process without a gateway
+connection delivers exactly as the bot process does. New posts carry a nonce that Discord
+enforces, so a post repeated after a crash returns the first message instead of a second one.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from bot.images import PreparedImage
+from bot.storage.records import Job
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+_TOKEN_GONE = {50027, 10015}  # Invalid Webhook Token, Unknown Webhook
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """What a job's message should show."""
+
+    content: str
+    images: tuple[PreparedImage, ...] = ()
+    view: discord.ui.View | None = None
+
+    def files(self) -> list[discord.File]:
+        return [discord.File(io.BytesIO(image.data), filename=image.filename) for image in self.images]
+
+
+class NoRoute(Exception):
+    """Neither the interaction nor the bot token could put the message in the channel."""
+
+
+class Courier:
+    """Edits or posts one job's message by whichever route still works."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def show(
+        self, job: Job, payload: Payload, *, replace_files: bool = True, nonce: str | None = None
+    ) -> discord.Message:
+        """Put ``payload`` on the job's message; return the message that now shows it.
+
+        ``replace_files=False`` leaves attachments as they are (status edits). ``nonce`` makes a
+        new post idempotent. Raises :class:`NoRoute` when every route failed.
+        """
+        edit: dict[str, Any] = {"content": payload.content, "view": payload.view, "allowed_mentions": NO_MENTIONS}
+        token = job.token(time.time())
+        if token is not None and job.status_message_id is not None and self._client.application_id:
+            webhook = discord.Webhook.partial(self._client.application_id, token, client=self._client)
+            if replace_files:
+                edit["attachments"] = payload.files()
+            try:
+                return await webhook.edit_message(job.status_message_id, **edit)
+            except discord.HTTPException as error:
+                if error.code not in _TOKEN_GONE and error.status != 401:
+                    raise
+                log.info("job %s: interaction token no longer valid; using the bot token", job.id)
+        channel = self._client.get_partial_messageable(job.channel_id)
+        if job.status_message_id is not None:
+            if replace_files:
+                edit["attachments"] = payload.files()  # files are consumed by a send: make them anew
+            try:
+                return await channel.get_partial_message(job.status_message_id).edit(**edit)
+            except (discord.NotFound, discord.Forbidden) as error:
+                log.info("job %s: cannot edit its status message (%s); posting a reply", job.id, error.code)
+        return await self.post(job, payload if replace_files else Payload(payload.content, view=payload.view), nonce)
+
+    async def post(self, job: Job, payload: Payload, nonce: str | None = None) -> discord.Message:
+        """Post a new message in the job's channel, replying to its status message if there is one."""
+        send: dict[str, Any] = {"allowed_mentions": NO_MENTIONS, "files": payload.files()}
+        if payload.view is not None:
+            send["view"] = payload.view
+        if nonce is not None:
+            send["nonce"] = nonce  # discord.py sends enforce_nonce with it
+        if job.status_message_id is not None:
+            send["reference"] = discord.MessageReference(
+                message_id=job.status_message_id, channel_id=job.channel_id, fail_if_not_exists=False
+            )
+        try:
+            return await self._client.get_partial_messageable(job.channel_id).send(payload.content, **send)
+        except (discord.Forbidden, discord.NotFound) as error:
+            raise NoRoute(f"cannot post in channel {job.channel_id}: {error.text or error.code}") from None
+
+    async def fetch_status_message(self, job: Job) -> discord.Message | None:
+        """The job's status message as it is now, or ``None`` if it is gone or unknown."""
+        if job.status_message_id is None:
+            return None
+        try:
+            return await self._client.get_partial_messageable(job.channel_id).fetch_message(job.status_message_id)
+        except discord.HTTPException:
+            return None

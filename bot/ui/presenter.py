@@ -1,0 +1,90 @@
+"""Jobs shown on Discord: the job layer's events become status edits, results and explanations."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.gateway.models import ImageSource
+from bot.images import SourceImageGone
+from bot.jobs.events import Note, Progress
+from bot.jobs.presenter import Delivery, Undeliverable
+from bot.jobs.producer import Produced
+from bot.storage.records import Job
+
+from .buttons import FILES_PER_MESSAGE, cancel_view, continuation_view, failure_view, result_view
+from .courier import Courier, NoRoute, Payload
+from .failures import describe
+from .status import footer, note_lines, render_progress
+from .summary import render_summary
+
+log = logging.getLogger(__name__)
+
+
+class DiscordPresenter:
+    """Implements :class:`bot.jobs.presenter.Presenter` over Discord's REST API (any process)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+        self._courier = Courier(client)
+
+    async def show_progress(self, job: Job, progress: Progress) -> None:
+        view = cancel_view(job.id) if progress.phase == "queued" else None
+        try:
+            await self._courier.show(job, Payload(render_progress(job, progress), view=view), replace_files=False)
+        except (discord.HTTPException, NoRoute) as error:
+            log.warning("job %s: status edit failed: %s", job.id, error)
+
+    async def deliver(self, job: Job, produced: Produced, *, elapsed: float, notes: tuple[Note, ...]) -> Delivery:
+        images = produced.images
+        lines = note_lines(job, notes)
+        if produced.partial is not None:
+            lines.append(f"⚠️ The gateway returned {produced.partial.got} of {produced.partial.expected} images.")
+        content = render_summary(job, images, elapsed=elapsed, revised_prompt=produced.revised_prompt, notes=lines)
+        batches = [images[i : i + FILES_PER_MESSAGE] for i in range(0, len(images), FILES_PER_MESSAGE)]
+        nonce = job.delivery_nonce
+        try:
+            first = await self._courier.show(
+                job, Payload(content, tuple(batches[0]), result_view(job.id, len(batches[0]))), nonce=nonce
+            )
+            overflow = []
+            for number, batch in enumerate(batches[1:], start=2):
+                first_index = (number - 1) * FILES_PER_MESSAGE + 1
+                text = f"-# Images continued ({number}/{len(batches)}) · id `{job.id}`"
+                view = continuation_view(job.id, first_index, len(batch))
+                extra = await self._courier.post(
+                    job, Payload(text, tuple(batch), view), nonce=f"{nonce}{number}" if nonce else None
+                )
+                overflow.append(extra.id)
+        except NoRoute as error:
+            raise Undeliverable(str(error)) from None
+        return Delivery(first.id, tuple(overflow))
+
+    async def show_failure(self, job: Job, error: BaseException, *, error_id: str | None) -> int | None:
+        failure = describe(error, error_id=error_id)
+        view = failure_view(job.id) if failure.retryable else None
+        try:
+            message = await self._courier.show(job, Payload(f"{failure.text}\n{footer(job)}", view=view))
+        except (discord.HTTPException, NoRoute) as problem:
+            log.warning("job %s: could not report its failure: %s", job.id, problem)
+            return None
+        return message.id
+
+    async def find_delivery(self, job: Job) -> Delivery | None:
+        message = await self._courier.fetch_status_message(job)
+        if message is None or not message.attachments:
+            return None
+        ids = [getattr(c, "custom_id", "") for row in message.components for c in getattr(row, "children", [])]
+        return Delivery(message.id) if any(i.endswith(f":{job.id}") for i in ids) else None
+
+    async def fetch_source(self, source: ImageSource) -> bytes:
+        channel = self._client.get_partial_messageable(source.channel_id)
+        try:
+            message = await channel.fetch_message(source.message_id)
+        except discord.HTTPException:
+            raise SourceImageGone("the message with the original image is gone") from None
+        attachment = next((a for a in message.attachments if a.filename == source.filename), None)
+        if attachment is None:
+            raise SourceImageGone("the original image is no longer attached")
+        return await attachment.read()

@@ -1,0 +1,98 @@
+"""Starting a job from an interaction: admission, then the acknowledgement, then the queue.
+
+Every way a job starts (slash command, button, Remix form, ``/show``) calls :func:`start_job`,
+which asks the job layer's one admission function and words its refusals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from bot.gateway.models import GenerationRequest
+from bot.jobs import JobEngine
+from bot.jobs.admission import Click, JobRequest, Refusal, RefusalKind
+from bot.jobs.events import Note
+from bot.storage.records import Action, Job
+
+log = logging.getLogger(__name__)
+
+# Discord accepts an interaction's token for 15 minutes; stop using it a little before.
+TOKEN_LIFETIME = 15 * 60 - 30
+
+
+def refusal_text(refusal: Refusal) -> str:
+    """What the member reads when a job is not accepted."""
+    match refusal.kind:
+        case RefusalKind.SHUTTING_DOWN:
+            return "🔄 The bot is restarting right now. Please try again in a minute."
+        case RefusalKind.DOUBLE_CLICK:
+            return "👆 You just pressed that; the first click already started a job."
+        case RefusalKind.PENDING_LIMIT:
+            return (
+                f"⏳ You already have {refusal.used} jobs waiting or generating, and the limit is {refusal.limit} "
+                "per person. Wait for one to finish (or cancel a queued one), then try again."
+            )
+
+
+async def start_job(
+    interaction: discord.Interaction[Any],
+    engine: JobEngine,
+    request: GenerationRequest,
+    *,
+    action: Action,
+    parent_id: str | None = None,
+) -> Job | None:
+    """Admit the job, answer "thinking…", and let it run; refusals are answered privately."""
+    asked = JobRequest(
+        request=request,
+        action=action,
+        guild_id=interaction.guild_id,
+        channel_id=interaction.channel_id or 0,
+        user_id=interaction.user.id,
+        parent_id=parent_id,
+        interaction_token=interaction.token,
+        token_expires_at=interaction.created_at.timestamp() + TOKEN_LIFETIME,
+        upload_limit=interaction.filesize_limit,
+        notes=_notes(interaction),
+        click=Click(interaction.message.id, str(action)) if interaction.message is not None else None,
+    )
+    admitted = await engine.admit(asked)
+    if isinstance(admitted, Refusal):
+        await _say(interaction, refusal_text(admitted))
+        return None
+    try:
+        message_id = await _acknowledge(interaction)
+    except BaseException:
+        await engine.abandon(admitted)  # never acknowledged: the member saw "interaction failed"
+        raise
+    await engine.acknowledged(admitted, message_id)
+    log.info(
+        "job %s accepted: action=%s model=%s user=%s n=%d size=%s",
+        admitted.id, action, request.model, interaction.user.id, request.n, request.size,
+    )  # fmt: skip
+    return admitted
+
+
+async def _acknowledge(interaction: discord.Interaction[Any]) -> int | None:
+    """Defer with "thinking…" (unless already answered); return the status message's id."""
+    if interaction.response.is_done():  # e.g. /show, which looked before deciding to regenerate
+        return (await interaction.original_response()).id
+    response = await interaction.response.defer(thinking=True)
+    return response.message_id if response is not None else None
+
+
+async def _say(interaction: discord.Interaction[Any], text: str) -> None:
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True)
+    else:
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+def _notes(interaction: discord.Interaction[Any]) -> tuple[Note, ...]:
+    permissions = interaction.app_permissions
+    if permissions.send_messages and permissions.attach_files and permissions.view_channel:
+        return ()
+    return (Note.NO_CHANNEL_ACCESS,)

@@ -1,0 +1,40 @@
+"""A worker process: claims jobs from the database and delivers them, with no gateway connection.
+
+``python -m bot worker`` runs one next to the bot (any number of them, on PostgreSQL). It logs
+in to Discord's REST API only: status edits and results go through the interaction's webhook
+while its token is valid, then the bot token, exactly as in the bot process.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.gateway import GatewayClient
+from bot.jobs import JobEngine
+from bot.settings import Settings
+from bot.storage import Storage
+from bot.wiring import make_engine
+
+log = logging.getLogger(__name__)
+
+
+class Worker(discord.Client):
+    """A REST-only Discord client that runs the job engine."""
+
+    def __init__(self, *, settings: Settings, storage: Storage, gateway: GatewayClient) -> None:
+        super().__init__(intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none())
+        self.settings = settings
+        self.storage = storage
+        self.jobs: JobEngine = make_engine(self, settings, storage, gateway)
+
+    async def setup_hook(self) -> None:
+        # Called by login(): the application id is known, so interaction webhooks can be used.
+        await self.jobs.start(adopt_waiting=False)
+        log.info("worker %s ready", self.jobs.owner)
+
+    async def shutdown(self, grace: float) -> None:
+        """Let running jobs finish for ``grace`` seconds, give the rest back, log out."""
+        await self.jobs.shutdown(grace)
+        await self.close()

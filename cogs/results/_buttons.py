@@ -1,0 +1,117 @@
+"""What each result button does. Every path answers the interaction, never "interaction failed"."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.catalogue import spec_for_model
+from bot.gateway.models import ImageSource
+from bot.storage import Action, Job
+from bot.ui.buttons import ButtonAction
+from bot.ui.info import render_info
+from bot.ui.remix import RemixModal
+from bot.ui.starting import start_job
+from bot.ui.status import render_cancelled
+
+if TYPE_CHECKING:
+    from bot.client import ImagineBot
+
+log = logging.getLogger(__name__)
+
+GONE = "🗑️ That result is no longer stored, so this button can't act on it. Start a new one with `/imagine`."
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+async def act_on_button(
+    bot: ImagineBot, interaction: discord.Interaction[Any], action: ButtonAction | None, job_id: str, index: int | None
+) -> None:
+    """Dispatch one button press."""
+    if action is None:
+        await interaction.response.send_message(
+            "This button comes from a newer or older version of the bot and does nothing now.", ephemeral=True
+        )
+        return
+    job = await bot.storage.jobs.get(job_id)
+    if job is None:
+        await interaction.response.send_message(GONE, ephemeral=True)
+        return
+    match action:
+        case ButtonAction.CANCEL:
+            await _cancel(bot, interaction, job)
+        case ButtonAction.SAME_SEED:
+            await start_job(interaction, bot.jobs, job.request, action=Action.SAME_SEED, parent_id=job.id)
+        case ButtonAction.NEW_SEED:
+            request = job.request.with_seed(bot.random_seed())
+            await start_job(interaction, bot.jobs, request, action=Action.NEW_SEED, parent_id=job.id)
+        case ButtonAction.VARIATION:
+            await _variation(bot, interaction, job, index or 1)
+        case ButtonAction.REMIX:
+            await interaction.response.send_modal(RemixModal(job))  # a modal must be the first response
+        case ButtonAction.INFO:
+            embed, file = render_info(job)
+            await interaction.response.send_message(embed=embed, file=file or discord.utils.MISSING, ephemeral=True)
+        case ButtonAction.DELETE:
+            await _delete(interaction, job)
+
+
+async def _cancel(bot: ImagineBot, interaction: discord.Interaction[Any], job: Job) -> None:
+    """The requester or a moderator (Manage Messages) may cancel a job that is still waiting."""
+    is_moderator = isinstance(interaction.user, discord.Member) and interaction.permissions.manage_messages
+    if interaction.user.id != job.user_id and not is_moderator:
+        await interaction.response.send_message(
+            f"Only <@{job.user_id}> or a moderator (Manage Messages) can cancel this job.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+        return
+    cancelled = await bot.jobs.cancel(job.id)
+    if cancelled is None:
+        await interaction.response.send_message(
+            "This job is not waiting any more (it started or ended), so it can't be cancelled.", ephemeral=True
+        )
+        return
+    log.info("job %s cancelled by %s", job.id, interaction.user.id)
+    await interaction.response.edit_message(
+        content=render_cancelled(cancelled, interaction.user.id), view=None, allowed_mentions=NO_MENTIONS
+    )
+
+
+async def _variation(bot: ImagineBot, interaction: discord.Interaction[Any], job: Job, index: int) -> None:
+    message = interaction.message
+    prefix = f"{job.id}_{index}."
+    attachment = next((a for a in message.attachments if a.filename.startswith(prefix)), None) if message else None
+    if message is None or attachment is None:
+        await interaction.response.send_message(
+            f"Image {index} is not on this message any more, so there is nothing to vary.", ephemeral=True
+        )
+        return
+    spec = spec_for_model(job.request.model)
+    source = ImageSource(channel_id=message.channel.id, message_id=message.id, filename=attachment.filename)
+    request = spec.variation(job.request, source, seed=bot.random_seed())
+    await start_job(interaction, bot.jobs, request, action=Action.VARIATION, parent_id=job.id)
+
+
+async def _delete(interaction: discord.Interaction[Any], job: Job) -> None:
+    is_moderator = isinstance(interaction.user, discord.Member) and interaction.permissions.manage_messages
+    if interaction.user.id != job.user_id and not is_moderator:
+        await interaction.response.send_message(
+            f"Only <@{job.user_id}> (who asked for it) or a moderator (Manage Messages) can delete this.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+        return
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    try:
+        if interaction.message is not None:
+            await interaction.message.delete()
+    except discord.NotFound:
+        pass
+    except discord.HTTPException as error:
+        log.warning("could not delete result %s: %s", job.id, error)
+        await interaction.followup.send("I couldn't delete that message (missing permission?).", ephemeral=True)
+        return
+    log.info("result %s deleted by %s", job.id, interaction.user.id)
+    await interaction.followup.send(f"🗑️ Deleted. The settings stay available with `/show {job.id}`.", ephemeral=True)
