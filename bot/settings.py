@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+from bot.logs import LogFormat, configure_logging
 from bot.storage.database import DatabaseUrl, Dialect
 
 DEFAULT_GATEWAY_BASE_URL = "https://baze-api.powerbuyin.top"
@@ -61,6 +61,11 @@ class Settings:
     job_lease_seconds: float = 30.0
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    log_format: LogFormat = LogFormat.TEXT
+    metrics_port: int | None = None  # None: no metrics server
+    metrics_host: str = "127.0.0.1"  # loopback unless the operator opens it (compose sets 0.0.0.0)
+    undelivered_days: int = 7
+    retention_days: int | None = None  # None: job records are kept forever
 
     @property
     def database(self) -> DatabaseUrl:
@@ -95,6 +100,10 @@ class Settings:
         if level not in _LOG_LEVELS:
             raise SettingsError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}.")
 
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in tuple(LogFormat):
+            raise SettingsError("LOG_FORMAT must be text or json.")
+
         response_format = get("GATEWAY_RESPONSE_FORMAT") or "url"
         if response_format not in ("url", "b64_json"):
             raise SettingsError("GATEWAY_RESPONSE_FORMAT must be url or b64_json.")
@@ -120,14 +129,18 @@ class Settings:
             shard_count=shard_count,
             shard_ids=shard_ids,
             discord_gateway_url=(_ws_url("DISCORD_GATEWAY_URL", v) if (v := get("DISCORD_GATEWAY_URL")) else None),
+            log_format=LogFormat(log_format),
+            metrics_port=_port("METRICS_PORT", v) if (v := get("METRICS_PORT")) else None,
+            metrics_host=get("METRICS_HOST") or "127.0.0.1",
+            undelivered_days=_count("UNDELIVERED_DAYS", get("UNDELIVERED_DAYS") or "7"),
+            retention_days=_count("RETENTION_DAYS", v) if (v := get("RETENTION_DAYS")) else None,
         )
 
     def configure_logging(self) -> None:
-        """Set up one-line-per-event logging at the configured level."""
-        logging.basicConfig(
-            level=self.log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", force=True
-        )
-        logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(self.log_level)))
+        """Set up one-line-per-event logging (text or JSON) at the configured level, secrets redacted."""
+        password = urlsplit(self.database_url).password or ""  # as written in the URL, and decoded
+        secrets = (self.discord_token.get(), self.gateway_api_key.get(), password, unquote(password))
+        configure_logging(self.log_level, self.log_format, secrets=secrets)
 
 
 def _database_url(value: str) -> str:
@@ -180,6 +193,12 @@ def _snowflake(name: str, value: str) -> int | None:
 def _count(name: str, value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise SettingsError(f"{name} must be a whole number of at least 1, not {value!r}.")
+    return int(value)
+
+
+def _port(name: str, value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise SettingsError(f"{name} must be a TCP port number from 1 to 65535, not {value!r}.")
     return int(value)
 
 

@@ -300,6 +300,17 @@ class JobStore:
         )
         await self._db.notify()
 
+    async def count_by_status(self) -> dict[Status, int]:
+        """How many jobs are in each state (every state, zeros included), across all processes."""
+        rows = await self._db.fetchall("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")
+        return dict.fromkeys(Status, 0) | {Status(row["status"]): int(row["n"]) for row in rows}
+
+    async def purge_finished(self, *, before: float) -> int:
+        """Delete ended jobs created before ``before`` (retention); queued and running ones stay."""
+        return await self._db.execute(
+            "DELETE FROM jobs WHERE created_at < ? AND status NOT IN (?, ?)", (before, *_OPEN)
+        )
+
     async def forget_expired(self, now: float, *, click_window: float) -> int:
         """Erase interaction tokens Discord no longer accepts, and old clicks; return the tokens erased."""
         await self._db.execute("DELETE FROM clicks WHERE clicked_at <= ?", (now - click_window,))
