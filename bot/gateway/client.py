@@ -9,7 +9,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -26,6 +26,9 @@ from .errors import (
 from .models import GeneratedImage, GenerationRequest, GenerationResult, ResponseFormat
 from .retry import backoff_delay, should_retry
 
+if TYPE_CHECKING:
+    from bot.metrics import GatewayObserver
+
 log = logging.getLogger(__name__)
 
 GENERATIONS_PATH = "/v1/images/generations"
@@ -33,6 +36,7 @@ EDITS_PATH = "/v1/images/edits"
 DEFAULT_TIMEOUT = 300.0  # generation may take minutes (thinking mode, 4K, sequential sets)
 DOWNLOAD_TIMEOUT = 60.0
 DEFAULT_DOWNLOAD_LIMIT = 64 * 1024 * 1024  # a 4K PNG can be tens of MB
+DOWNLOAD_ENDPOINT = "image_download"  # how image downloads are named to the observer
 _CHUNK = 256 * 1024
 
 
@@ -52,6 +56,7 @@ class GatewayClient:
         timeout: float = DEFAULT_TIMEOUT,
         download_limit: int = DEFAULT_DOWNLOAD_LIMIT,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        observer: GatewayObserver | None = None,
     ) -> None:
         self._session = session
         self._base_url = base_url.rstrip("/")
@@ -60,6 +65,7 @@ class GatewayClient:
         self._timeout = timeout
         self._download_limit = download_limit
         self._sleep = sleep
+        self._observer = observer
 
     async def generate(self, request: GenerationRequest, images: Sequence[bytes] = ()) -> GenerationResult:
         """Generate images for ``request``; with input ``images``, edit them (variations).
@@ -100,6 +106,8 @@ class GatewayClient:
                 )  # fmt: skip
                 if not should_retry(error, attempt):
                     raise
+                if self._observer is not None:
+                    self._observer.gateway_retry(path, type(error).__name__)
                 await self._sleep(backoff_delay(error, attempt))
                 continue
             log.info(
@@ -110,15 +118,21 @@ class GatewayClient:
 
     async def _post(self, path: str, payload: dict[str, Any]) -> Any:
         headers = {"Authorization": f"Bearer {self._api_key}"}
+        started, outcome = time.monotonic(), "cancelled"  # unless it ends below: job timeout or shutdown
         try:
             async with self._session.post(self._base_url + path, json=payload, headers=headers) as response:
                 text = await response.text()
                 status = response.status
                 retry_after = _retry_after(response.headers.get("Retry-After"))
+                outcome = str(status)
         except aiohttp.ClientConnectorError as exc:
+            outcome = "unreachable"
             raise GatewayUnavailable(f"cannot reach the gateway: {exc.os_error or exc}") from None
         except aiohttp.ClientError as exc:
+            outcome = "connection_error"
             raise ServerError(f"connection to the gateway broke: {type(exc).__name__}") from None
+        finally:
+            self._observe(path, outcome, started)
         try:
             body = json.loads(text) if text else None
         except ValueError:
@@ -159,8 +173,10 @@ class GatewayClient:
     async def _download(self, url: str) -> bytes:
         # Image URLs are pre-signed storage links: never send our API key to them.
         timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT)
+        started, outcome = time.monotonic(), "cancelled"
         try:
             async with self._session.get(url, timeout=timeout) as response:
+                outcome = str(response.status)  # a broken body below turns it into an error kind
                 if response.status != 200:
                     raise ImageDownloadFailed(f"image download answered HTTP {response.status}", status=response.status)
                 if (response.content_length or 0) > self._download_limit:
@@ -173,10 +189,17 @@ class GatewayClient:
                         raise ImageDownloadFailed(f"image is larger than {self._download_limit} bytes")
                     chunks.append(chunk)
         except (aiohttp.ClientError, TimeoutError) as exc:
+            outcome = "timeout" if isinstance(exc, TimeoutError) else "connection_error"
             raise ImageDownloadFailed(f"image download failed: {type(exc).__name__}") from None
+        finally:
+            self._observe(DOWNLOAD_ENDPOINT, outcome, started)
         if not chunks:
             raise ImageDownloadFailed("image download returned no bytes")
         return b"".join(chunks)
+
+    def _observe(self, endpoint: str, outcome: str, started: float) -> None:
+        if self._observer is not None:
+            self._observer.gateway_request(endpoint, outcome, time.monotonic() - started)
 
 
 def _data_uri(image: bytes) -> str:
