@@ -53,6 +53,7 @@ class Bed:
     discord: FakeDiscord
     gateway: FakeGateway
     data_dir: Path
+    database_url: str | None = None  # None: the default SQLite file in the data directory
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
@@ -67,6 +68,8 @@ class Bed:
             "DEV_GUILD_ID": str(self.discord.guild_id),
             "LOG_LEVEL": "INFO",
             "STATUS_INTERVAL": "0.3",  # brisk status edits, so tests need not wait for the throttle
+            "JOB_LEASE_SECONDS": "3",  # a killed process's jobs are taken over within seconds
+            **({"DATABASE_URL": self.database_url} if self.database_url else {}),
             **self.extra_env,
         }
 
@@ -122,11 +125,13 @@ class Bed:
 
 
 @asynccontextmanager
-async def open_bed(data_dir: Path, *, upload_limit: int | None = None) -> AsyncIterator[Bed]:
+async def open_bed(
+    data_dir: Path, *, upload_limit: int | None = None, database_url: str | None = None
+) -> AsyncIterator[Bed]:
     """Start the local Discord and gateway on loopback ports."""
     discord = FakeDiscord() if upload_limit is None else FakeDiscord(upload_limit=upload_limit)
     gateway = FakeGateway()
     async with AsyncExitStack() as stack:
         discord.base_url = await stack.enter_async_context(serve(discord.app()))
         gateway.base_url = await stack.enter_async_context(serve(gateway.app()))
-        yield Bed(discord, gateway, data_dir)
+        yield Bed(discord, gateway, data_dir, database_url)

@@ -105,6 +105,7 @@ class JobEngine:
         self._background: list[asyncio.Task[None]] = []
         self._accepting = True
         self._claiming = True
+        self._claim_lock = asyncio.Lock()
 
     @property
     def running(self) -> int:
@@ -161,11 +162,12 @@ class JobEngine:
     async def acknowledged(self, job: Job, status_message_id: int | None) -> None:
         """The member was answered ("thinking…"): the job may run now; this process shows its place."""
         await self._store.acknowledged(job.id, status_message_id, now=self._clock())
-        job = await self._store.get(job.id) or job
-        if job.status is Status.QUEUED and job.id not in self._tracked:
-            self._tracked[job.id] = tracked = Tracked(job)
-            await asyncio.sleep(0)  # let the claim loop take it first: a job that starts at once
-            await self._refresh_waiting([tracked], force=True)  # is never shown as queued
+        await self._claim_available()  # a job that can start at once is never shown as queued
+        if job.id not in self._tracked:
+            job = await self._store.get(job.id) or job
+            if job.status is Status.QUEUED:
+                self._tracked[job.id] = tracked = Tracked(job)
+                await self._refresh_waiting([tracked], force=True)
 
     async def abandon(self, job: Job) -> None:
         """The interaction could not be acknowledged: nobody waits for this job, so it never runs."""
@@ -194,17 +196,22 @@ class JobEngine:
 
     # ------------------------------------------------------------------ claiming
     async def _claim_loop(self) -> None:
-        pick = functools.partial(pick_next, limits=self.limits)
         while self._claiming:
             try:
-                while self._claiming and self.running < self.limits.global_running:
-                    job = await self._store.claim(self.owner, pick=pick, lease=self._lease, now=self._clock())
-                    if job is None:
-                        break
-                    self._start(job)
+                await self._claim_available()
             except Exception:
                 log.exception("claiming jobs failed; trying again shortly")
             await self._store.wait_for_work(POLL_INTERVAL)
+
+    async def _claim_available(self) -> None:
+        """Start every job the limits allow now (in any process's share, as this one has room)."""
+        pick = functools.partial(pick_next, limits=self.limits)
+        async with self._claim_lock:
+            while self._claiming and self.running < self.limits.global_running:
+                job = await self._store.claim(self.owner, pick=pick, lease=self._lease, now=self._clock())
+                if job is None:
+                    return
+                self._start(job)
 
     def _start(self, job: Job) -> None:
         tracked = self._tracked.get(job.id)

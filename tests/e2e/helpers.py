@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import struct
 
+from bot.storage import Job, Status, open_storage
+from tests.bed import Bed
 from tests.fakes.discord import FakeDiscord, Interaction, Message
 from tests.fakes.gateway import FakeGateway, _inputs_digest, image_key
 from tests.fakes.images import render_png
@@ -56,3 +59,11 @@ async def result_of(discord: FakeDiscord, interaction: Interaction, timeout: flo
 
 def last_body(gateway: FakeGateway) -> dict[str, object]:
     return gateway.requests[-1]
+
+
+async def stored_job(bed: Bed, job_id: str, status: Status, timeout: float = 10.0) -> Job:
+    """The job as the database holds it, once it has reached ``status`` (the record follows the post)."""
+    async with open_storage(bed.settings().database_url, migrate=False) as storage, asyncio.timeout(timeout):
+        while (job := await storage.jobs.get(job_id)) is None or job.status is not status:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)  # another process's database: nothing to wait on but the rows
+    return job

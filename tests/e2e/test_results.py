@@ -12,10 +12,11 @@ import pytest
 from PIL import Image
 
 from bot.images import png_text
+from bot.storage import Status
 from tests.bed import Bed, open_bed
 from tests.fakes.discord import Interaction, Message
 
-from .helpers import attachment_bytes, expected_images, is_final, result_of
+from .helpers import attachment_bytes, expected_images, is_final, result_of, stored_job
 
 
 def job_of(message: Message) -> str:
@@ -172,6 +173,7 @@ async def test_show_reposts_an_old_result_after_a_restart(bed: Bed) -> None:
 async def test_show_regenerates_when_the_images_are_gone(bed: Bed) -> None:
     async with bed.bot():
         original = await generate(bed)
+        await stored_job(bed, job_of(original), Status.DONE)
         original.deleted = True
         repost = await result_of(bed.discord, await bed.discord.slash("bob", "show", id=job_of(original)))
     assert bed.gateway.requests[1] == bed.gateway.requests[0]
@@ -257,6 +259,7 @@ async def test_show_reposts_all_twelve_images_of_a_set(bed: Bed) -> None:
     async with bed.bot():
         first = await generate(bed, "wan", count=12, image_set=True)
         overflow = await bed.discord.wait_for(lambda: new_image_message(first))
+        await stored_job(bed, job_of(first), Status.DONE)
         repost = await result_of(bed.discord, await bed.discord.slash("bob", "show", id=job_of(first)))
         repost_overflow = await bed.discord.wait_for(lambda: new_image_message(first, overflow, repost))
     posted = attachment_bytes(first) + attachment_bytes(overflow)
