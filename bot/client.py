@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,9 @@ from discord.ext import commands, tasks
 from bot.catalogue import SEED_MAX
 from bot.gateway import GatewayClient
 from bot.jobs import JobEngine
+from bot.logs import bind_interaction
+from bot.metrics import Metrics
+from bot.retention import Retention, RetentionPolicy
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.ui.failures import new_error_id
@@ -27,6 +31,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = ("cogs.imagine", "cogs.jobs", "cogs.results")
 HEARTBEAT_FILE = "heartbeat"  # touched while connected; read by `python -m bot.healthcheck`
 HEARTBEAT_SECONDS = 30
+HEALTHY_BEAT_AGE = 3 * HEARTBEAT_SECONDS  # /healthz: the heartbeat task ran this recently (the loop turns)
 
 
 def random_seed() -> int:
@@ -34,7 +39,25 @@ def random_seed() -> int:
     return secrets.randbelow(SEED_MAX + 1)
 
 
-class ImagineBot(commands.Bot):
+def _shards(settings: Settings) -> dict[str, Any]:
+    """Which shards this process connects (discord.py's keyword arguments)."""
+    shards: dict[str, Any] = {}
+    if settings.shard_count is not None:
+        shards["shard_count"] = settings.shard_count
+    if settings.shard_ids is not None:
+        shards["shard_ids"] = list(settings.shard_ids)
+    return shards
+
+
+class InteractionTree(app_commands.CommandTree[Any]):
+    """The command tree; it tags the log records of every command and autocomplete with who and where."""
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        bind_interaction(interaction)  # runs first in the task that handles the interaction
+        return True
+
+
+class ImagineBot(commands.AutoShardedBot):
     """The Discord client. Built by the entry point, which owns the session and the database."""
 
     def __init__(
@@ -44,18 +67,29 @@ class ImagineBot(commands.Bot):
         storage: Storage,
         gateway: GatewayClient,
         seed_source: Callable[[], int] = random_seed,
+        metrics: Metrics | None = None,
     ) -> None:
+        metrics = metrics or Metrics()
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents(guilds=True),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            # Several gateway processes of one bot each connect their own shards (SHARD_COUNT/SHARD_IDS);
+            # without them, Discord's recommended count, all in this process.
+            **_shards(settings),
+            tree_cls=InteractionTree,
+            http_trace=metrics.discord_trace(),
         )
+        self.metrics = metrics
         self.settings = settings
         self.storage = storage
         self.gateway = gateway
         self.jobs: JobEngine = make_engine(self, settings, storage, gateway)
         self.random_seed = seed_source
+        policy = RetentionPolicy(undelivered_days=settings.undelivered_days, record_days=settings.retention_days)
+        self.retention = Retention(storage.jobs, settings.data_dir, policy, metrics=metrics)
+        self._last_beat: float | None = None  # monotonic time of the last heartbeat
         self.tree.error(self.on_app_command_error)
 
     async def setup_hook(self) -> None:
@@ -64,6 +98,17 @@ class ImagineBot(commands.Bot):
         await self.sync_commands()
         await self.jobs.start()
         self.heartbeat.start()
+        self.retention.start()
+
+    async def close(self) -> None:
+        await self.retention.stop()
+        await super().close()
+
+    def healthy(self) -> bool:
+        """Connected to Discord, and the event loop turns (the heartbeat ran recently): for ``/healthz``."""
+        connected = self.is_ready() and not self.is_closed() and self.ws is not None and self.ws.open
+        beat = self._last_beat
+        return connected and beat is not None and time.monotonic() - beat < HEALTHY_BEAT_AGE
 
     async def shutdown(self, grace: float) -> None:
         """Graceful stop: running jobs get ``grace`` seconds, the rest stay queued for the next start."""
@@ -91,6 +136,7 @@ class ImagineBot(commands.Bot):
         if self.is_ready() and not self.is_closed():
             path = self.settings.data_dir / HEARTBEAT_FILE
             await asyncio.to_thread(path.touch)
+            self._last_beat = time.monotonic()
 
     @heartbeat.before_loop
     async def _first_heartbeat_when_ready(self) -> None:

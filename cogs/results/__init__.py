@@ -12,13 +12,14 @@ from discord.ext import commands
 
 from bot.catalogue import InvalidOption
 from bot.jobs.undelivered import undelivered_images
+from bot.logs import bind_interaction
 from bot.storage import Action, Job, Status
 from bot.ui.buttons import FILES_PER_MESSAGE, HANDLER_COG, ButtonAction, continuation_view, result_view
 from bot.ui.remix import FORM_PATTERN, remixed_request, submitted_values
 from bot.ui.starting import start_job
 from bot.ui.summary import render_repost
 
-from ._buttons import GONE, act_on_button
+from ._buttons import act_on_button, gone_text
 
 if TYPE_CHECKING:
     from bot.client import ImagineBot
@@ -39,19 +40,21 @@ class Results(commands.Cog, name=HANDLER_COG):
             return
         match = FORM_PATTERN.fullmatch(str(interaction.data.get("custom_id", "")))
         if match is not None:
+            bind_interaction(interaction)
             await self._submit_remix(interaction, match["id"], submitted_values(interaction.data))
 
     async def on_result_button(
         self, interaction: discord.Interaction[Any], action: ButtonAction | None, job_id: str, index: int | None
     ) -> None:
         """A press of any result button (see ``bot.ui.buttons``)."""
+        bind_interaction(interaction)
         await act_on_button(self.bot, interaction, action, job_id, index)
 
     async def _submit_remix(self, interaction: discord.Interaction[Any], job_id: str, values: dict[str, str]) -> None:
         """Validate the edited request like the slash command does, then run it as a new job."""
         job = await self.bot.storage.jobs.get(job_id)
         if job is None:
-            await interaction.response.send_message(GONE, ephemeral=True)
+            await interaction.response.send_message(gone_text(self.bot.settings.retention_days), ephemeral=True)
             return
         try:
             request = remixed_request(job, values, self.bot.random_seed)
@@ -68,8 +71,7 @@ class Results(commands.Cog, name=HANDLER_COG):
         record = await self.bot.storage.jobs.get(result_id.strip().lower())
         if record is None:
             await interaction.response.send_message(
-                f"There is no result with id `{discord.utils.escape_markdown(result_id)}`. `/jobs` lists yours.",
-                ephemeral=True,
+                _not_found(result_id, self.bot.settings.retention_days), ephemeral=True
             )
             return
         if record.status in (Status.QUEUED, Status.RUNNING):
@@ -118,6 +120,17 @@ class Results(commands.Cog, name=HANDLER_COG):
         if len(images) < record.image_count:
             return []  # partly gone: regenerate the whole set rather than show part of it
         return sorted(images, key=lambda item: int(item[0].split("_")[-1].split(".")[0]))
+
+
+def _not_found(result_id: str, retention_days: int | None) -> str:
+    # Unlike a button's id, a typed one may be mistyped: with retention on, both causes are named.
+    shown = discord.utils.escape_markdown(result_id)
+    if retention_days is None:
+        return f"There is no result with id `{shown}`. `/jobs` lists yours."
+    return (
+        f"There is no result with id `{shown}`. A result older than {retention_days} days is no longer stored; "
+        "if yours is newer, check the id (`/jobs` lists yours)."
+    )
 
 
 def _files(images: list[tuple[str, bytes]]) -> list[discord.File]:

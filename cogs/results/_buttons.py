@@ -25,6 +25,16 @@ GONE = "🗑️ That result is no longer stored, so this button can't act on it.
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
+def gone_text(retention_days: int | None) -> str:
+    """Why a button's job is missing. Only retention deletes jobs, so with it on, age is the reason."""
+    if retention_days is None:
+        return GONE
+    return (
+        f"🗑️ This result is older than {retention_days} days and is no longer stored, so this button can't act "
+        "on it. Start a new one with `/imagine`."
+    )
+
+
 async def act_on_button(
     bot: ImagineBot, interaction: discord.Interaction[Any], action: ButtonAction | None, job_id: str, index: int | None
 ) -> None:
@@ -36,7 +46,7 @@ async def act_on_button(
         return
     job = await bot.storage.jobs.get(job_id)
     if job is None:
-        await interaction.response.send_message(GONE, ephemeral=True)
+        await interaction.response.send_message(gone_text(bot.settings.retention_days), ephemeral=True)
         return
     match action:
         case ButtonAction.CANCEL:
