@@ -16,6 +16,7 @@ import secrets
 import time
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
@@ -61,11 +62,10 @@ class FakeDiscord:
         self.identified = asyncio.Event()
         self.identify_count = 0
         self.resumes = 0
-        self._session_id = ""
+        self.shards_identified: list[tuple[int, int]] = []  # [shard id, shard count] of every IDENTIFY
+        self._connections: list[_Connection] = []
+        self._sessions: dict[str, tuple[int, int]] = {}  # session id -> shard, for RESUME
         self.base_url = ""
-        self._ws: web.WebSocketResponse | None = None
-        self._compressor: Any = None
-        self._sequence = 0
         self._changed = asyncio.Condition()
         self._validator = load_validator(DISCORD_OPENAPI)
 
@@ -430,45 +430,56 @@ class FakeDiscord:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         compress = request.query.get("compress") == "zlib-stream"
-        self._compressor = zlib.compressobj() if compress else None
-        self._ws = ws
-        await self._send(ws, {"op": 10, "d": {"heartbeat_interval": 41250}})
+        connection = _Connection(ws, zlib.compressobj() if compress else None)
+        self._connections.append(connection)
+        await connection.send({"op": 10, "d": {"heartbeat_interval": 41250}})
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:
                 continue
             message = json.loads(frame.data)
             op = message["op"]
             if op == 1:
-                await self._send(ws, {"op": 11})
+                await connection.send({"op": 11})
             elif op == 2:
                 if message["d"]["token"] != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
+                shard = message["d"].get("shard") or [0, 1]
+                connection.shard = (int(shard[0]), int(shard[1]))
                 self.identify_count += 1
-                await self._ready(ws)
+                self.shards_identified.append(connection.shard)
+                await self._ready(connection)
             elif op == 6:
                 resume = message["d"]
-                if resume["token"] != self.token or resume["session_id"] != self._session_id:
-                    await self._send(ws, {"op": 9, "d": False})  # invalid session: identify again
+                if resume["token"] != self.token or resume["session_id"] not in self._sessions:
+                    await connection.send({"op": 9, "d": False})  # invalid session: identify again
                     continue
+                connection.shard = self._sessions[resume["session_id"]]
+                connection.session_id, connection.ready = resume["session_id"], True
                 self.resumes += 1
-                await self._dispatch(ws, "RESUMED", {})
+                await connection.dispatch("RESUMED", {})
                 self.identified.set()
                 await self._notify()
-        if self._ws is ws:
-            self._ws = None
+        self._connections.remove(connection)
+        if not any(c.ready for c in self._connections):
             self.identified.clear()
         return ws
 
-    async def _ready(self, ws: web.WebSocketResponse) -> None:
-        self._sequence = 0
-        self._session_id = secrets.token_hex(16)
-        await self._dispatch(ws, "READY", {
-            "v": 10, "user": self.bot_user.to_json(), "guilds": [{"id": str(self.guild_id), "unavailable": True}],
-            "session_id": self._session_id, "resume_gateway_url": self.base_url.replace("http", "ws") + "/gateway",
-            "shard": [0, 1], "application": {"id": str(self.application_id), "flags": 0},
+    async def _ready(self, connection: _Connection) -> None:
+        connection.sequence = 0
+        connection.session_id = secrets.token_hex(16)
+        self._sessions[connection.session_id] = connection.shard
+        mine = connection.owns(self.guild_id)
+        await connection.dispatch("READY", {
+            "v": 10, "user": self.bot_user.to_json(),
+            "guilds": [{"id": str(self.guild_id), "unavailable": True}] if mine else [],
+            "session_id": connection.session_id,
+            "resume_gateway_url": self.base_url.replace("http", "ws") + "/gateway",
+            "shard": list(connection.shard), "application": {"id": str(self.application_id), "flags": 0},
         })  # fmt: skip
-        await self._dispatch(ws, "GUILD_CREATE", self._guild_json())
+        if mine:
+            await connection.dispatch("GUILD_CREATE", self._guild_json())
+        connection.ready = True
         self.identified.set()
         await self._notify()
 
@@ -487,21 +498,14 @@ class FakeDiscord:
             "nsfw_level": 0, "premium_progress_bar_enabled": False,
         }  # fmt: skip
 
-    async def _send(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode()
-        if self._compressor is None:
-            await ws.send_str(data.decode())
-        else:
-            await ws.send_bytes(self._compressor.compress(data) + self._compressor.flush(zlib.Z_SYNC_FLUSH))
-
-    async def _dispatch(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
-        self._sequence += 1
-        await self._send(ws, {"op": 0, "t": event, "s": self._sequence, "d": data})
-
     async def disconnect_bot(self) -> None:
-        """Drop the websocket (as when the bot process dies)."""
-        if self._ws is not None:
-            await self._ws.close()
+        """Drop every websocket (as when the bot process dies)."""
+        for connection in list(self._connections):
+            await connection.ws.close()
+
+    def _connection_for(self, guild_id: int | None) -> _Connection | None:
+        """The ready connection of the shard that receives ``guild_id``'s events (direct messages: shard 0)."""
+        return next((c for c in self._connections if c.ready and c.owns(guild_id)), None)
 
     # -------------------------------------------------------- test-facing API
     async def _notify(self) -> None:
@@ -524,9 +528,10 @@ class FakeDiscord:
 
     async def _inject(self, kind: int, user: User, data: dict[str, Any], *, channel: Channel | None = None,
                       message: Message | None = None) -> Interaction:  # fmt: skip
-        if self._ws is None:
-            raise RuntimeError("the bot is not connected")
         channel = channel or self.channel
+        connection = self._connection_for(channel.guild_id)
+        if connection is None:
+            raise RuntimeError("the bot is not connected (for this server's shard)")
         created = self.now()
         interaction_id = snowflake(created)
         token = "itok-" + secrets.token_urlsafe(24)
@@ -543,7 +548,7 @@ class FakeDiscord:
             payload["message"] = message.to_json(self.base_url)
         interaction = Interaction(interaction_id, token, kind, user, channel, created, payload)
         self.interactions[interaction_id] = interaction
-        await self._dispatch(self._ws, "INTERACTION_CREATE", payload)
+        await connection.dispatch("INTERACTION_CREATE", payload)
         return interaction
 
     def _command_data(
@@ -632,3 +637,31 @@ def _json(data: Any, status: int = 200) -> web.Response:
 def _openapi_template(aiohttp_template: str) -> str:
     return (aiohttp_template.removeprefix("/api/v10")
             .replace("{app}", "{application_id}").replace("{guild}", "{guild_id}"))  # fmt: skip
+
+
+@dataclass(eq=False)
+class _Connection:
+    """One gateway websocket: its compression stream, sequence and session, and the shard it serves."""
+
+    ws: web.WebSocketResponse
+    compressor: Any
+    shard: tuple[int, int] = (0, 1)
+    sequence: int = 0
+    session_id: str = ""
+    ready: bool = False
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Whether this shard receives the server's events (Discord's rule: (id >> 22) % count)."""
+        shard_id, count = self.shard
+        return ((guild_id or 0) >> 22) % count == shard_id
+
+    async def send(self, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        if self.compressor is None:
+            await self.ws.send_str(data.decode())
+        else:
+            await self.ws.send_bytes(self.compressor.compress(data) + self.compressor.flush(zlib.Z_SYNC_FLUSH))
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        self.sequence += 1
+        await self.send({"op": 0, "t": event, "s": self.sequence, "d": data})
