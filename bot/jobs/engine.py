@@ -25,7 +25,7 @@ from bot.gateway.errors import GatewayError
 from bot.storage.jobs import JobStore
 from bot.storage.records import Job, Status
 
-from .admission import JobRequest, Refusal, admit
+from .admission import DOUBLE_CLICK_WINDOW, JobRequest, Refusal, admit
 from .events import Note, Phase, Progress
 from .fairness import Limits, pick_next, start_order
 from .presenter import Presenter, Undeliverable
@@ -39,6 +39,7 @@ ELAPSED_CAP = 3600  # after an hour the elapsed time stops being edited
 MAX_RUNS = 3  # a job interrupted this many times is reported, not re-run forever
 PAUSE_NOTICE_TIMEOUT = 5.0
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # Discord's per-file limit where nothing better is known
+SWEEP_INTERVAL = 60.0  # how often expired interaction tokens and old clicks are erased
 POLL_INTERVAL = 2.0  # safety net under the wake-ups: also how soon an expired lease is noticed
 
 
@@ -144,13 +145,15 @@ class JobEngine:
         await asyncio.gather(*(t.task for t in interrupted if t.task), *self._background, return_exceptions=True)
         if delivering:
             await asyncio.wait(delivering, timeout=PAUSE_NOTICE_TIMEOUT)
-        for tracked in interrupted:
-            await self._store.release(self.owner, tracked.job.id)
         paused = [t for t in self._tracked.values() if not t.final and (t.task is None or t in interrupted)]
         if paused:
+            # Shown before the jobs are given back, so it can never overwrite the "generating" of
+            # another process that takes one over.
             log.info("%d jobs paused until the next start", len(paused))
             notices = [asyncio.create_task(self._show(t, Progress(Phase.PAUSED))) for t in paused]
             await asyncio.wait(notices, timeout=PAUSE_NOTICE_TIMEOUT)
+        for tracked in interrupted:
+            await self._store.release(self.owner, tracked.job.id)
 
     # ------------------------------------------------------------------ admission
     async def admit(self, asked: JobRequest) -> Job | Refusal:
@@ -221,8 +224,15 @@ class JobEngine:
         tracked.task = asyncio.create_task(self._run(tracked), name=f"job-{job.id}")
 
     async def _lease_loop(self) -> None:
+        last_sweep = 0.0
         while True:
             await asyncio.sleep(self._lease / 3)
+            if time.monotonic() - last_sweep > SWEEP_INTERVAL:
+                last_sweep = time.monotonic()
+                try:  # interaction tokens are secrets: none outlives Discord's 15 minutes
+                    await self._store.forget_expired(self._clock(), click_window=DOUBLE_CLICK_WINDOW)
+                except Exception:
+                    log.exception("forgetting expired interaction tokens failed")
             mine = [t.job.id for t in self._tracked.values() if t.task is not None]
             if not mine:
                 continue

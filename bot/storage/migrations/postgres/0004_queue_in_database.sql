@@ -19,6 +19,7 @@ UPDATE jobs SET acknowledged_at = created_at;
 -- Set just before the result is posted: a re-run checks for that post instead of posting twice.
 ALTER TABLE jobs ADD COLUMN delivery_nonce TEXT;
 CREATE INDEX jobs_open ON jobs(status, lease_expires_at) WHERE status IN ('queued', 'running');
+CREATE INDEX jobs_token ON jobs(token_expires_at) WHERE interaction_token IS NOT NULL;
 -- When each user was last served: fair turns across processes.
 CREATE TABLE user_turns (user_id BIGINT PRIMARY KEY, served_at DOUBLE PRECISION NOT NULL);
 -- Recent button presses: a second press of the same button within seconds is ignored.
