@@ -12,6 +12,7 @@ from dotenv import find_dotenv, load_dotenv
 
 from bot.runtime import open_bot
 from bot.settings import Settings, SettingsError
+from bot.worker import run_worker
 
 log = logging.getLogger("bot")
 SHUTDOWN_GRACE = 30.0  # seconds running jobs get to finish on SIGTERM
@@ -44,7 +45,10 @@ def main() -> None:
         raise SystemExit(2) from None
     settings.configure_logging()
     try:
-        asyncio.run(run(settings))
+        if sys.argv[1:] == ["worker"]:
+            asyncio.run(run_worker(settings, grace=SHUTDOWN_GRACE))
+        else:
+            asyncio.run(run(settings))
     except discord.LoginFailure:
         print("Configuration error: DISCORD_TOKEN was rejected by Discord.", file=sys.stderr)
         raise SystemExit(2) from None

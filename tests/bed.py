@@ -112,6 +112,17 @@ class Bed:
         finally:
             await child.kill()
 
+    @asynccontextmanager
+    async def worker_process(self, env: Mapping[str, str] | None = None) -> AsyncIterator[BotProcess]:
+        """Run ``python -m bot worker`` (no gateway connection) until it says it is ready."""
+        async with self.bot_process(wait=False, argv=("-m", "bot", "worker"), env=env) as worker:
+            async with asyncio.timeout(30):
+                while " ready" not in worker.output:  # noqa: ASYNC110 - another process's log file
+                    if worker.process.returncode is not None:
+                        raise RuntimeError(f"worker exited with {worker.process.returncode}:\n{worker.output}")
+                    await asyncio.sleep(0.05)
+            yield worker
+
     async def _wait_connected(self, runner: asyncio.Future[object], describe: object = None) -> None:
         self.discord.identified.clear()
         identified = asyncio.create_task(self.discord.identified.wait())

@@ -222,6 +222,7 @@ class JobEngine:
             self._tracked[job.id] = tracked = Tracked(job)
         tracked.job, tracked.started = job, time.monotonic()
         tracked.task = asyncio.create_task(self._run(tracked), name=f"job-{job.id}")
+        log.info("job %s claimed by %s (run %d)", job.id, self.owner, job.attempts)
 
     async def _lease_loop(self) -> None:
         last_sweep = 0.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 
 from tests.bed import Bed, open_bed
 from tests.databases import postgres_schema
+from tests.fakes.discord import Interaction, Message
 
 from .helpers import attachment_bytes, expected_images, last_body, result_of
 
@@ -30,3 +33,92 @@ async def test_each_gateway_process_connects_only_its_shards(shared_bed: Bed) ->
         interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="sharded", size="512*512")
         message = await result_of(bed.discord, interaction, timeout=20)
     assert attachment_bytes(message) == expected_images(last_body(bed.gateway))
+
+
+def scaled(bed: Bed, **env: str) -> None:
+    bed.extra_env.update({"MAX_PENDING_PER_USER": "10", "JOB_LEASE_SECONDS": "2", **env})
+
+
+async def imagine(bed: Bed, user: str, prompt: str) -> Interaction:
+    return await bed.discord.slash(user, "imagine", "qwen", prompt=prompt, size="512*512")
+
+
+def delivered(bed: Bed) -> list[Message]:
+    return [m for m in bed.discord.channel_messages() if m.attachments]
+
+
+def prompts(bed: Bed) -> Counter[str]:
+    return Counter(body["input"]["messages"][0]["content"][0]["text"] for body in bed.gateway.requests)  # type: ignore[index]
+
+
+async def test_a_bot_and_two_workers_deliver_each_job_once_within_the_global_limit(shared_bed: Bed) -> None:
+    bed = shared_bed
+    scaled(bed, MAX_CONCURRENT_JOBS="2", MAX_RUNNING_PER_USER="2")
+    bed.gateway.latency = 0.15
+    async with bed.bot_process() as main, bed.worker_process() as first, bed.worker_process() as second:
+        users = ("alice", "bob", "carol", "dave", "mod")
+        interactions = [await imagine(bed, users[i % 5], f"job {i}") for i in range(30)]
+        results = [await result_of(bed.discord, i, timeout=60) for i in interactions]
+        await asyncio.sleep(0.5)  # anything delivered twice would show up now
+        logs = [main.output, first.output, second.output]
+    assert all(len(m.attachments) == 1 for m in results)
+    assert [m.id for m in results] == [i.original_id for i in interactions]  # on each job's own message
+    assert len(delivered(bed)) == 30 and set(prompts(bed).values()) == {1}
+    assert bed.gateway.max_in_flight == 2  # the limit holds across the three processes
+    claims = [log.count(" claimed by ") for log in logs]
+    assert sum(claims) == 30 and all(claims[1:]), claims  # the workers took their share
+
+
+async def test_a_job_whose_process_is_killed_mid_generation_is_delivered_once_by_another(shared_bed: Bed) -> None:
+    bed = shared_bed
+    scaled(bed, MAX_CONCURRENT_JOBS="1")
+    bed.gateway.hold = asyncio.Event()
+    async with bed.bot_process() as main, bed.worker_process() as worker:
+        interaction = await imagine(bed, "alice", "interrupted")
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        runner, survivor = (main, worker) if " claimed by " in main.output else (worker, main)
+        await runner.kill()  # mid-generation, no chance to clean up
+        bed.gateway.hold.set()
+        message = await result_of(bed.discord, interaction, timeout=30)
+        await asyncio.sleep(0.5)
+        assert " claimed by " in survivor.output
+    assert len(message.attachments) == 1 and message.id == interaction.original_id
+    assert "ran again" in message.content
+    assert len(delivered(bed)) == 1 and prompts(bed)["interrupted"] == 2
+
+
+async def test_workers_deliver_what_was_queued_when_the_bot_process_dies(shared_bed: Bed) -> None:
+    bed = shared_bed
+    scaled(bed, MAX_CONCURRENT_JOBS="1")
+    bed.gateway.latency = 0.3
+    async with bed.bot_process() as main, bed.worker_process():
+        interactions = [await imagine(bed, user, f"queued for {user}") for user in ("alice", "bob", "carol")]
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        await main.kill()
+        since = len(bed.discord.requests_seen)
+        results = [await result_of(bed.discord, i, timeout=30) for i in interactions]
+    for interaction, message in zip(interactions, results, strict=True):
+        assert len(message.attachments) == 1 and message.id == interaction.original_id
+    assert len(delivered(bed)) == 3
+    edits = [r for r in bed.discord.requests_seen[since:] if r.startswith("PATCH")]
+    assert edits and all("/webhooks/{app}/{token}/messages/" in r for r in edits)  # through the interaction
+    async with bed.bot_process():  # a restarted bot finds nothing left to do and posts nothing more
+        await asyncio.sleep(1.0)
+    assert len(delivered(bed)) == 3
+
+
+async def test_cancel_on_the_bot_process_stops_a_job_queued_for_the_workers(shared_bed: Bed) -> None:
+    bed = shared_bed
+    scaled(bed, MAX_CONCURRENT_JOBS="1")
+    bed.gateway.hold = asyncio.Event()
+    async with bed.bot_process(), bed.worker_process():
+        running = await imagine(bed, "alice", "running")
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        waiting = await imagine(bed, "bob", "waiting")
+        status = await bed.discord.wait_original(waiting, lambda m: "**Queued**" in m.content)
+        cancel = await bed.discord.click("bob", status, status.custom_ids[0])
+        await bed.discord.wait_original(waiting, lambda m: "**Cancelled**" in m.content)
+        bed.gateway.hold.set()
+        assert len((await result_of(bed.discord, running, timeout=20)).attachments) == 1
+        await asyncio.sleep(0.5)
+    assert cancel.acknowledged and prompts(bed) == Counter({"running": 1})

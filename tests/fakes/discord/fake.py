@@ -52,7 +52,7 @@ class FakeDiscord:
         self.guild_id = snowflake()
         self.channel = Channel(snowflake(), self.guild_id, "general")
         self.channels = {self.channel.id: self.channel}
-        self.users = {name: User(snowflake(), name) for name in ("alice", "bob", "carol", "mod")}
+        self.users = {name: User(snowflake(), name) for name in ("alice", "bob", "carol", "dave", "mod")}
         self.moderators = {self.users["mod"].id}
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> commands
         self.command_puts = 0
@@ -62,6 +62,7 @@ class FakeDiscord:
         self.identified = asyncio.Event()
         self.identify_count = 0
         self.resumes = 0
+        self.requests_seen: list[str] = []  # "PATCH /api/v10/webhooks/{app}/{token}/messages/{message}", …
         self.shards_identified: list[tuple[int, int]] = []  # [shard id, shard count] of every IDENTIFY
         self._connections: list[_Connection] = []
         self._sessions: dict[str, tuple[int, int]] = {}  # session id -> shard, for RESUME
@@ -103,6 +104,8 @@ class FakeDiscord:
 
     @web.middleware
     async def _errors_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        route = request.match_info.route.resource
+        self.requests_seen.append(f"{request.method} {route.canonical if route is not None else request.path}")
         try:
             return await handler(request)  # type: ignore[no-any-return]
         except DiscordError as error:
