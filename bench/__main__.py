@@ -14,11 +14,14 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.bed import Bed, BotProcess, open_bed
+from tests.databases import postgres_schema
 from tests.fakes.discord import Interaction
 
 RESULTS = Path(__file__).parent / "results"
@@ -152,6 +155,61 @@ async def measure(name: str, quick: bool) -> dict[str, float]:
     return figures
 
 
+async def measure_scale_out(database_url: str, workers: int, quick: bool) -> dict[str, float]:
+    """Our bot on ``database_url`` with ``workers`` worker processes: acknowledgements and throughput."""
+    figures: dict[str, float] = {}
+    env = {"LOG_LEVEL": "WARNING", **UNLIMITED}
+    with tempfile.TemporaryDirectory() as tmp:
+        async with open_bed(Path(tmp) / "data", database_url=database_url) as bed, AsyncExitStack() as stack:
+            await stack.enter_async_context(
+                bed.bot_process(argv=BOTS["ours"], env={**env, "BENCH_LAG_FILE": "/dev/null"})
+            )
+            for _ in range(workers):
+                await stack.enter_async_context(bed.worker_process(env={**env, "LOG_LEVEL": "INFO"}))
+            small = {"prompt": "bench", "size": "512*512", "seed": 1}
+            bed.gateway.latency = 0.5
+            burst = 50 if quick else 200
+            started: list[Interaction] = []
+
+            async def burst_job(i: int) -> float:
+                await asyncio.sleep(i / burst)
+                return await job(bed, {**small, "seed": i}, started)
+
+            await asyncio.gather(*(burst_job(i) for i in range(burst)))
+            acks = [i.ack_latency or float("nan") for i in started]
+            figures["ack latency p50, ms"] = pct(acks, 50) * 1000
+            figures["ack latency p99, ms"] = pct(acks, 99) * 1000
+            bed.gateway.latency = 0.0
+            total = 200 if quick else 1000
+            t1 = time.monotonic()
+            await bounded(total, 25, lambda i: job(bed, {**small, "seed": 10_000 + i}))
+            figures["throughput, jobs/s"] = total / (time.monotonic() - t1)
+            figures["Discord errors"] = float(len([e for e in bed.discord.errors if e[1] >= 400]))
+    return figures
+
+
+async def scale_out(quick: bool) -> dict[str, dict[str, float]]:
+    """The PostgreSQL runs: one process, then one process and two workers (skipped without PostgreSQL)."""
+    runs: dict[str, dict[str, float]] = {}
+    for label, workers in (("postgres, 1 process", 0), ("postgres, 1 process + 2 workers", 2)):
+        try:
+            async with postgres_schema() as url:
+                runs[label] = await measure_scale_out(url, workers, quick)
+        except pytest.skip.Exception as skipped:
+            print(f"{label}: skipped ({skipped})")
+    return runs
+
+
+def render_scale_out(sqlite: dict[str, float], runs: dict[str, dict[str, float]]) -> str:
+    labels = list(runs)
+    keys = ["ack latency p50, ms", "ack latency p99, ms", "throughput, jobs/s", "Discord errors"]
+    lines = ["| metric | sqlite, 1 process | " + " | ".join(labels) + " |", "|---|---:|" + "---:|" * len(labels)]
+    for key in keys:
+        cells = " | ".join(f"{runs[label].get(key, float('nan')):.3f}" for label in labels)
+        lines.append(f"| {key} | {sqlite.get(key, float('nan')):.3f} | {cells} |")
+    return "\n".join(lines)
+
+
 def render(results: dict[str, dict[str, float]]) -> str:
     ours, ref = results["ours"], results["reference"]
     lines = ["| metric | ours | reference | ratio |", "|---|---:|---:|---:|"]
@@ -162,21 +220,27 @@ def render(results: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-async def main_async(quick: bool) -> None:
+async def main_async(quick: bool, postgres: bool) -> None:
     results = {name: await measure(name, quick) for name in BOTS}
-    table = render(results)
-    print(table)
+    print(render(results))
+    scaled = await scale_out(quick) if postgres else {}
+    if scaled:
+        print("\nScale-out (PostgreSQL; the SQLite column is from the run above):\n")
+        print(render_scale_out(results["ours"], scaled))
     RESULTS.mkdir(exist_ok=True)
     meta = {"python": platform.python_version(), "machine": platform.machine(), "quick": quick,
             "gateway_latency_s": GATEWAY_LATENCY, "when": time.strftime("%Y-%m-%d %H:%M:%S")}  # fmt: skip
-    (RESULTS / "latest.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+    document = {"meta": meta, "results": results, "scale_out": scaled}
+    (RESULTS / "latest.json").write_text(json.dumps(document, indent=2))
     print(f"\nwrote {RESULTS / 'latest.json'}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller counts, for a smoke run")
-    asyncio.run(main_async(parser.parse_args().quick))
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL scale-out runs")
+    arguments = parser.parse_args()
+    asyncio.run(main_async(arguments.quick, not arguments.no_postgres))
 
 
 if __name__ == "__main__":
