@@ -85,7 +85,7 @@ class ImagineBot(commands.AutoShardedBot):
         self.settings = settings
         self.storage = storage
         self.gateway = gateway
-        self.jobs: JobEngine = make_engine(self, settings, storage, gateway)
+        self.jobs: JobEngine = make_engine(self, settings, storage, gateway, metrics)
         self.random_seed = seed_source
         policy = RetentionPolicy(undelivered_days=settings.undelivered_days, record_days=settings.retention_days)
         self.retention = Retention(storage.jobs, settings.data_dir, policy, metrics=metrics)
@@ -106,7 +106,8 @@ class ImagineBot(commands.AutoShardedBot):
 
     def healthy(self) -> bool:
         """Connected to Discord, and the event loop turns (the heartbeat ran recently): for ``/healthz``."""
-        connected = self.is_ready() and not self.is_closed() and self.ws is not None and self.ws.open
+        shards = self.shards.values()
+        connected = self.is_ready() and not self.is_closed() and bool(shards) and not any(s.is_closed() for s in shards)
         beat = self._last_beat
         return connected and beat is not None and time.monotonic() - beat < HEALTHY_BEAT_AGE
 

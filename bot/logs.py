@@ -34,7 +34,11 @@ _TOKEN_PATTERNS = (
     re.compile(r"(/interactions/\d+/)[^/?#\s'\"]+"),
     re.compile(r"""(["']token["']\s*:\s*["'])[^"']+"""),
     re.compile(r"""(Authorization["']?\s*[:=]\s*["']?(?:Bot|Bearer)\s+)[^\s"',}]+""", re.IGNORECASE),
+    re.compile(r"()\baW50ZXJhY3Rpb24[0-9A-Za-z_-]{16,}"),  # Discord's tokens are base64 of "interaction:…"
 )
+# Libraries whose DEBUG lines are noise and worse: aiosqlite's show every SQL parameter (interaction
+# tokens of open jobs among them), Pillow's every PNG chunk. They log from INFO up whatever LOG_LEVEL is.
+_QUIET_LIBRARIES = ("aiosqlite", "PIL", "psycopg")
 
 
 class LogFormat(StrEnum):
@@ -159,4 +163,6 @@ def configure_logging(level: str, log_format: LogFormat = LogFormat.TEXT, *, sec
     handler.addFilter(RedactingFilter(secrets))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("discord").setLevel(level)
+    for name in _QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
     logging.captureWarnings(True)  # warnings become records too: every line of a JSON log is JSON

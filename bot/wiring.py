@@ -11,6 +11,7 @@ from bot.gateway import GatewayClient
 from bot.jobs import JobEngine
 from bot.jobs.fairness import Limits
 from bot.jobs.producer import Producer
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.storage.database import Dialect
@@ -27,7 +28,13 @@ def limits_from(settings: Settings) -> Limits:
     )
 
 
-def make_engine(client: discord.Client, settings: Settings, storage: Storage, gateway: GatewayClient) -> JobEngine:
+def make_engine(
+    client: discord.Client,
+    settings: Settings,
+    storage: Storage,
+    gateway: GatewayClient,
+    metrics: Metrics | None = None,
+) -> JobEngine:
     """The job engine of one process, presenting on Discord through ``client``'s REST API."""
     return JobEngine(
         store=storage.jobs,
@@ -40,4 +47,5 @@ def make_engine(client: discord.Client, settings: Settings, storage: Storage, ga
         status_interval=settings.status_interval,
         # SQLite serves one process: a running job that is not this process's is an orphan.
         single_process=storage.dialect is Dialect.SQLITE,
+        metrics=metrics,
     )

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from bot.gateway import GatewayTimeout
 from bot.gateway.errors import GatewayError
+from bot.logs import bind, bind_job
+from bot.metrics import JobOutcome, Metrics
 from bot.storage.jobs import JobStore
 from bot.storage.records import Job, Status
 
@@ -90,6 +92,7 @@ class JobEngine:
         status_interval: float = 5.0,
         single_process: bool = False,
         clock: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
     ) -> None:
         self.limits = limits
         self.owner = owner or new_owner_id()
@@ -102,6 +105,7 @@ class JobEngine:
         self._status_interval = status_interval
         self._single_process = single_process  # SQLite: a running job not ours is an orphan at once
         self._clock = clock
+        self._metrics = metrics or Metrics()  # counted but not served unless the process serves it
         self._tracked: dict[str, Tracked] = {}
         self._background: list[asyncio.Task[None]] = []
         self._accepting = True
@@ -158,9 +162,15 @@ class JobEngine:
     # ------------------------------------------------------------------ admission
     async def admit(self, asked: JobRequest) -> Job | Refusal:
         """Store a job someone asked for, or refuse it (see :mod:`bot.jobs.admission`)."""
-        return await admit(
+        admitted = await admit(
             self._store, asked, pending_limit=self.limits.user_pending, accepting=self._accepting, now=self._clock()
         )
+        if isinstance(admitted, Refusal):
+            self._metrics.refused(admitted.kind)
+        else:
+            self._metrics.job_accepted(admitted.request.model, admitted.action)
+            bind(job_id=admitted.id)  # the rest of this interaction's log lines name its job
+        return admitted
 
     async def acknowledged(self, job: Job, status_message_id: int | None) -> None:
         """The member was answered ("thinking…"): the job may run now; this process shows its place."""
@@ -174,7 +184,8 @@ class JobEngine:
 
     async def abandon(self, job: Job) -> None:
         """The interaction could not be acknowledged: nobody waits for this job, so it never runs."""
-        await self._store.cancel(job.id, now=self._clock())
+        if await self._store.cancel(job.id, now=self._clock()):
+            self._metrics.job_finished(job.request.model, job.action, JobOutcome.CANCELLED)
 
     async def cancel(self, job_id: str) -> Job | None:
         """Cancel a waiting job (from any process); return it, or ``None`` if it is not waiting."""
@@ -183,6 +194,7 @@ class JobEngine:
             return None
         if (tracked := self._tracked.pop(job_id, None)) is not None:
             tracked.final = True  # no status edit may follow the cancellation
+        self._metrics.job_finished(job.request.model, job.action, JobOutcome.CANCELLED)
         log.info("job %s cancelled", job_id)
         return job
 
@@ -221,6 +233,7 @@ class JobEngine:
         if tracked is None:
             self._tracked[job.id] = tracked = Tracked(job)
         tracked.job, tracked.started = job, time.monotonic()
+        self._metrics.job_started(job.request.model, waited=self._clock() - job.created_at)
         tracked.task = asyncio.create_task(self._run(tracked), name=f"job-{job.id}")
         log.info("job %s claimed by %s (run %d)", job.id, self.owner, job.attempts)
 
@@ -252,7 +265,10 @@ class JobEngine:
     # ------------------------------------------------------------------ running
     async def _run(self, tracked: Tracked) -> None:
         job = tracked.job
+        # The task inherits the context of whatever started it (maybe another member's command).
+        bind_job(job.id, guild_id=job.guild_id, user_id=job.user_id)
         notes = _notes(job)
+        outcome: JobOutcome | None = None  # stays None if this process stops before the job ends
         try:
             if job.attempts > 1 or job.delivery_nonce:  # it ran before: its result may be posted
                 delivery = await self._presenter.find_delivery(job)
@@ -264,6 +280,7 @@ class JobEngine:
                         now=self._clock(),
                     )  # fmt: skip
                     log.info("job %s: its result was posted before the interruption", job.id)
+                    outcome = JobOutcome.DELIVERED
                     return
                 if job.attempts > MAX_RUNS:
                     raise RuntimeError(f"interrupted {job.attempts - 1} times")
@@ -279,21 +296,29 @@ class JobEngine:
                     )
             except TimeoutError:
                 raise GatewayTimeout(f"job exceeded {self._job_timeout:.0f}s") from None
+            bind(gateway_request_id=produced.request_id)
+            reencoded = sum(image.reencoded for image in produced.images)
+            self._metrics.images_made(job.request.model, len(produced.images), reencoded)
             tracked.final = True
             nonce = job.delivery_nonce or secrets.token_hex(8)
             if not await self._store.mark_delivering(job.id, self.owner, nonce):
                 log.warning("job %s: lease lost before delivery; another process has it", job.id)
                 return
             elapsed = time.monotonic() - (tracked.started or time.monotonic())
-            await self._deliver(tracked, produced, elapsed, notes)
+            outcome = await self._deliver(tracked, produced, elapsed, notes)
         except asyncio.CancelledError:
             raise  # shutdown or a lost lease: the job stays in the database
         except Exception as error:
-            await self._fail(tracked, error)
+            outcome = await self._fail(tracked, error)
         finally:
             self._tracked.pop(job.id, None)
+            if outcome is not None:
+                ran = time.monotonic() - (tracked.started or time.monotonic())
+                self._metrics.job_finished(job.request.model, job.action, outcome, ran=ran)
 
-    async def _deliver(self, tracked: Tracked, produced: Produced, elapsed: float, notes: tuple[Note, ...]) -> None:
+    async def _deliver(
+        self, tracked: Tracked, produced: Produced, elapsed: float, notes: tuple[Note, ...]
+    ) -> JobOutcome:
         job = tracked.job
         try:
             async with tracked.lock:
@@ -302,18 +327,21 @@ class JobEngine:
             kept = await asyncio.to_thread(keep_undelivered, self._data_dir, job.id, produced.images)
             log.warning("job %s undeliverable (%s); images kept in %s", job.id, error, kept)
             await self._store.mark_failed(job.id, owner=self.owner, error=f"undeliverable: {error}", now=self._clock())
-            return
+            return JobOutcome.UNDELIVERABLE
         await self._store.mark_done(
             job.id, owner=self.owner, message_id=delivery.message_id, image_count=len(produced.images),
             gateway_request_id=produced.request_id, overflow_message_ids=delivery.overflow_message_ids,
             now=self._clock(),
         )  # fmt: skip
         log.info("job %s delivered: images=%d", job.id, len(produced.images))
+        return JobOutcome.DELIVERED
 
-    async def _fail(self, tracked: Tracked, error: BaseException) -> None:
+    async def _fail(self, tracked: Tracked, error: BaseException) -> JobOutcome:
         tracked.final = True
         job = tracked.job
         error_id = None
+        if isinstance(error, GatewayError) and error.request_id:
+            bind(gateway_request_id=error.request_id)
         if not isinstance(error, GatewayError):
             error_id = secrets.token_hex(4)
             log.error("job %s failed unexpectedly (error id %s)", job.id, error_id, exc_info=error)
@@ -328,6 +356,7 @@ class JobEngine:
         await self._store.mark_failed(
             job.id, owner=self.owner, error=f"{type(error).__name__}: {error}", message_id=message_id, now=self._clock()
         )
+        return JobOutcome.FAILED if isinstance(error, GatewayError) else JobOutcome.ERROR
 
     async def _add_note(self, job: Job, note: Note) -> Job:
         if str(note) not in job.notes:

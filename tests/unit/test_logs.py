@@ -102,8 +102,10 @@ def test_interaction_tokens_are_redacted(stream: io.StringIO) -> None:
     logger.debug("POST https://discord.com/api/v10/interactions/987654/%s/callback with None", token)
     logger.debug("WebSocket Event: %s", {"t": "INTERACTION_CREATE", "d": {"token": token, "id": "1"}})
     logger.debug('raw: {"token": "%s"} headers: {"Authorization": "Bot %s"}', token, token)
+    logger.debug("a token out of any context: %s.", token)
     text = stream.getvalue()
     assert token not in text
+    assert "a token out of any context: ***." in text
     assert "/webhooks/123456/***/messages/@original" in text and "/interactions/987654/***/callback" in text
 
 
@@ -131,11 +133,14 @@ def restore_logging() -> Iterator[None]:
         root.handlers[:] = handlers
         root.setLevel(level)
         discord_logger.setLevel(discord_level)
+        for name in ("aiosqlite", "PIL", "psycopg"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 @pytest.mark.usefixtures("restore_logging")
 def test_configure_logging_covers_discord_and_warnings(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("DEBUG", LogFormat.JSON, secrets=[TOKEN])
+    logging.getLogger("aiosqlite").debug("executing INSERT ... ('itok-interaction-token', ...)")  # kept quiet
     logging.getLogger("discord.http").debug("token %s", TOKEN)
     warnings.warn("careful", UserWarning, stacklevel=1)
     entries = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
