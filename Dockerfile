@@ -18,9 +18,11 @@ RUN groupadd --gid 10001 imagine \
     && useradd --uid 10001 --gid imagine --no-create-home --shell /usr/sbin/nologin imagine \
     && mkdir /data && chown imagine:imagine /data
 COPY --from=build /opt/venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 DATA_DIR=/data
+# The root filesystem may be read-only (compose.yaml): never try to write bytecode caches.
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 DATA_DIR=/data
 USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
+# Kept by Docker; podman and buildah keep it only with `--format docker` (the OCI format has no health check).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["python", "-m", "bot.healthcheck"]
 CMD ["imagine-bot"]
