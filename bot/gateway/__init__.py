@@ -2,6 +2,8 @@
 
 from .client import GatewayClient
 from .errors import (
+    AccountOverdue,
+    Actor,
     BadRequest,
     ContentRejected,
     GatewayError,
@@ -9,7 +11,11 @@ from .errors import (
     GatewayUnavailable,
     ImageDownloadFailed,
     IncompleteResult,
+    InputImageRejected,
+    IPInfringement,
     MalformedResponse,
+    ModelUnavailable,
+    OutputRejected,
     QuotaExhausted,
     RateLimited,
     ServerError,
@@ -18,6 +24,8 @@ from .errors import (
 from .models import GeneratedImage, GenerationRequest, GenerationResult, PaletteColor
 
 __all__ = [
+    "AccountOverdue",
+    "Actor",
     "BadRequest",
     "ContentRejected",
     "GatewayClient",
@@ -27,9 +35,13 @@ __all__ = [
     "GeneratedImage",
     "GenerationRequest",
     "GenerationResult",
+    "IPInfringement",
     "ImageDownloadFailed",
     "IncompleteResult",
+    "InputImageRejected",
     "MalformedResponse",
+    "ModelUnavailable",
+    "OutputRejected",
     "PaletteColor",
     "QuotaExhausted",
     "RateLimited",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from .error_table import error_from_response
 from .errors import (
     GatewayError,
     GatewayTimeout,
@@ -21,9 +22,9 @@ from .errors import (
     IncompleteResult,
     MalformedResponse,
     ServerError,
-    error_from_response,
 )
 from .models import GeneratedImage, GenerationRequest, GenerationResult, ResponseFormat
+from .probe import PROBE_BODY, PROBE_TIMEOUT, ProbeOutcome, ProbeResult
 from .retry import backoff_delay, should_retry
 
 if TYPE_CHECKING:
@@ -90,6 +91,32 @@ class GatewayClient:
                 expected=request.n,
             )
         return result
+
+    async def probe(self, timeout: float = PROBE_TIMEOUT) -> ProbeResult:
+        """Check that the gateway answers and accepts the key, without generating (see :mod:`.probe`).
+
+        Sent once, never retried, and not reported to the observer: it is not a generation.
+        """
+        headers = {"Authorization": f"Bearer {self._api_key}"}
+        url = self._base_url + GENERATIONS_PATH
+        started = time.monotonic()
+        try:
+            async with (
+                asyncio.timeout(timeout),
+                self._session.post(url, json=PROBE_BODY, headers=headers) as response,
+            ):
+                text = await response.text()
+        except TimeoutError:
+            return ProbeResult(
+                ProbeOutcome.TIMEOUT, None, time.monotonic() - started, f"no answer within {timeout:.0f}s"
+            )
+        except aiohttp.ClientConnectorError as exc:
+            refused = isinstance(exc.os_error, ConnectionRefusedError)
+            reason = "connection refused" if refused else str(exc.os_error.strerror or exc.os_error)
+            return ProbeResult(ProbeOutcome.UNREACHABLE, None, time.monotonic() - started, reason)
+        except aiohttp.ClientError as exc:
+            return ProbeResult(ProbeOutcome.SERVER_ERROR, None, time.monotonic() - started, type(exc).__name__)
+        return ProbeResult.from_answer(response.status, text, time.monotonic() - started)
 
     async def _post_with_retries(self, path: str, payload: dict[str, Any]) -> Any:
         attempt = 0

@@ -1,24 +1,55 @@
-"""The gateway client's errors, and the one function that maps a response to them."""
+"""The gateway client's errors, and who has to act on each.
+
+Which answer becomes which error is decided by the table in :mod:`bot.gateway.error_table`.
+"""
 
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from typing import Any
 
 from .models import GenerationResult
 
 _REQUEST_ID = re.compile(r"\(request id: ([^)]+)\)")
-_MODERATION_MARKERS = ("datainspectionfailed", "inappropriate", "moderation", "sensitive", "content policy")
+
+
+class Actor(StrEnum):
+    """Who can make a failure go away, so the message can say what to do and to whom."""
+
+    MEMBER = "member"  # the person who asked: reword, pick other options, or press Retry later
+    SERVER_ADMIN = "server_admin"  # the Discord server's admins (permissions); no gateway answer is theirs
+    OPERATOR = "operator"  # whoever runs the bot: its key, the gateway account, its configuration
 
 
 class GatewayError(Exception):
-    """Base class: anything that went wrong talking to the image gateway."""
+    """Base class: anything that went wrong talking to the image gateway.
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+    ``actor`` says who must act and ``retryable`` whether the client may send the same request
+    again (read by the retry policy). Both have a default per class; the error table sets them
+    for each answer it recognises.
+    """
+
+    actor: Actor = Actor.OPERATOR
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        actor: Actor | None = None,
+        retryable: bool | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code
+        if actor is not None:
+            self.actor = actor
+        if retryable is not None:
+            self.retryable = retryable
 
     @property
     def request_id(self) -> str | None:
@@ -28,23 +59,50 @@ class GatewayError(Exception):
 
 
 class BadRequest(GatewayError):
-    """400/413: the gateway rejected the parameters."""
+    """400/404/413: the gateway rejected the parameters or the body."""
+
+    actor = Actor.MEMBER
+
+
+class InputImageRejected(BadRequest):
+    """A variation's input image was refused (``InvalidParameter.DataInspection``: format, size, content)."""
 
 
 class ContentRejected(GatewayError):
-    """The prompt or the generated image was refused by content moderation."""
+    """Content moderation refused the prompt."""
+
+    actor = Actor.MEMBER
+
+
+class OutputRejected(ContentRejected):
+    """Content moderation refused the image the model produced (another seed may pass)."""
+
+
+class IPInfringement(ContentRejected):
+    """The prompt was flagged as a likely intellectual-property infringement (``IPInfringementSuspect``)."""
 
 
 class Unauthorized(GatewayError):
-    """401/403: the API key is missing, wrong, or the account is blocked."""
+    """401/403: the API key is missing or wrong, or the account is blocked."""
 
 
 class QuotaExhausted(GatewayError):
-    """429 with ``insufficient_user_quota``: the account is out of credits. Never retried."""
+    """The gateway account is out of credits (``insufficient_user_quota``). Never retried."""
+
+
+class AccountOverdue(GatewayError):
+    """The gateway's own upstream account is overdue (``Arrearage``): nothing can be generated for anyone."""
+
+
+class ModelUnavailable(GatewayError):
+    """The gateway has no channel serving the model (``model_not_found``, ``get_channel_failed``)."""
 
 
 class RateLimited(GatewayError):
-    """429 without a quota code: too many requests right now."""
+    """Too many requests right now (429, ``Throttling*``); "quota" in those codes is a rate quota."""
+
+    actor = Actor.MEMBER
+    retryable = True
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -52,54 +110,42 @@ class RateLimited(GatewayError):
 
 
 class ServerError(GatewayError):
-    """5xx: the gateway or the upstream model failed."""
+    """5xx, or a connection that broke mid-request: the gateway or the upstream model failed."""
+
+    actor = Actor.MEMBER
 
 
 class GatewayUnavailable(GatewayError):
-    """The gateway could not be reached at all (connection refused, DNS failure)."""
+    """The gateway could not be reached at all (connection refused, DNS failure): safe to retry."""
+
+    actor = Actor.MEMBER
+    retryable = True
 
 
 class GatewayTimeout(GatewayError):
-    """No complete answer within the configured total timeout."""
+    """No complete answer in time: our own total timeout, or the gateway's 408/504."""
+
+    actor = Actor.MEMBER
 
 
 class MalformedResponse(GatewayError):
-    """A 200 whose body is not the documented shape, or holds no image."""
+    """A 200 whose body is not the documented shape, holds no image, or an image that is broken."""
+
+    actor = Actor.MEMBER
 
 
 class ImageDownloadFailed(GatewayError):
     """A returned image URL could not be fetched (expired, 404, too large)."""
 
+    actor = Actor.MEMBER
+
 
 class IncompleteResult(GatewayError):
     """Fewer images than asked for; ``result`` holds the ones that did arrive."""
+
+    actor = Actor.MEMBER
 
     def __init__(self, message: str, *, result: GenerationResult, expected: int) -> None:
         super().__init__(message)
         self.result = result
         self.expected = expected
-
-
-def error_from_response(status: int, body: Any, retry_after: float | None = None) -> GatewayError:
-    """Map an HTTP status and the gateway's error body to the matching exception."""
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        error = {}
-    message = str(error.get("message") or f"HTTP {status}")
-    code = str(error["code"]) if error.get("code") is not None else None
-    haystack = f"{message} {code or ''} {error.get('type') or ''}".casefold()
-    kwargs: dict[str, Any] = {"status": status, "code": code}
-
-    if status == 429:
-        if "insufficient_user_quota" in haystack or "quota" in (code or "").casefold():
-            return QuotaExhausted(message, **kwargs)
-        return RateLimited(message, retry_after=retry_after, **kwargs)
-    if status == 422 or (status == 400 and any(m in haystack for m in _MODERATION_MARKERS)):
-        return ContentRejected(message, **kwargs)
-    if status in (400, 404, 413):
-        return BadRequest(message, **kwargs)
-    if status in (401, 403):
-        return Unauthorized(message, **kwargs)
-    if status >= 500:
-        return ServerError(message, **kwargs)
-    return GatewayError(message, **kwargs)

@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import random
 
-from .errors import GatewayError, GatewayUnavailable, RateLimited, ServerError
+from .errors import GatewayError, RateLimited
 
 MAX_ATTEMPTS = 3  # first try included
 BASE_DELAY = 1.0  # seconds; doubled each attempt
 MAX_DELAY = 20.0
 RETRY_AFTER_CAP = 60.0  # never sleep longer than this on a server's say-so
-RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 
 
 def should_retry(error: GatewayError, attempt: int) -> bool:
     """Whether a failed attempt (1-based) may be repeated.
 
-    Only failures that produced no image are retried: rate limits, 5xx answers and
-    connections that never reached the gateway. Timeouts are not: the gateway may still be
-    generating (and billing) the first request.
+    Only failures that produced no image are retried: what the error table
+    (``bot/gateway/error_table.py``) marks retryable, such as rate limits and 5xx answers, and
+    connections that never reached the gateway. Our own timeout is not: the gateway may still be
+    generating (and billing) the first request. Credits, moderation and invalid requests never are.
     """
-    if attempt >= MAX_ATTEMPTS:
-        return False
-    if isinstance(error, RateLimited | GatewayUnavailable):
-        return True
-    return isinstance(error, ServerError) and error.status in RETRYABLE_STATUSES
+    return attempt < MAX_ATTEMPTS and error.retryable
 
 
 def backoff_delay(error: GatewayError, attempt: int, *, rng: random.Random | None = None) -> float:

@@ -1,4 +1,9 @@
-"""One table from failure to user-facing message. The precedence is the order of the checks."""
+"""One table from failure to user-facing message. The precedence is the order of the checks.
+
+Each message says what happened and who must act: the member (reword, other options, Retry
+later) or the bot's operator (key, credits, the gateway account, model configuration). Which
+gateway answer is which failure is decided in ``bot/gateway/error_table.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,27 @@ import secrets
 from dataclasses import dataclass
 
 from bot.gateway import (
+    AccountOverdue,
+    Actor,
     BadRequest,
     ContentRejected,
     GatewayError,
     GatewayTimeout,
     GatewayUnavailable,
     ImageDownloadFailed,
+    InputImageRejected,
+    IPInfringement,
     MalformedResponse,
+    ModelUnavailable,
+    OutputRejected,
     QuotaExhausted,
     RateLimited,
     ServerError,
     Unauthorized,
 )
 from bot.images import SourceImageGone
+
+ASK_OPERATOR = "Ask the bot's operator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,42 +48,107 @@ def describe(error: BaseException, *, error_id: str | None = None) -> Failure:
     Gateway errors are named by kind; anything else is unexpected and shows ``error_id`` (which
     the caller also logs with the traceback) so the user can quote it.
     """
-    support = f" (gateway request `{error.request_id}`)" if isinstance(error, GatewayError) and error.request_id else ""
+    if isinstance(error, SourceImageGone):
+        return Failure(f"🖼️ I can't make this variation: {error}. Vary an image that is still posted.", False)
+    if isinstance(error, GatewayError):
+        return _gateway(error)
+    return Failure(
+        f"💥 Something went wrong on our side (error id `{error_id or new_error_id()}`). "
+        "Press Retry, or quote the id to the bot's operator.",
+        True,
+    )
+
+
+def _gateway(error: GatewayError) -> Failure:
+    support = f" (gateway request `{error.request_id}`)" if error.request_id else ""
     match error:
-        case ContentRejected() if "output" in error.message.casefold():
-            return Failure("🚫 The gateway's content filter refused the image it produced. A new seed may get "
-                           "through; otherwise reword the prompt." + support, retryable=True)  # fmt: skip
+        case OutputRejected():
+            text = (
+                "🚫 The gateway's content filter refused the image it produced. A new seed may get through "
+                f"(press Retry); otherwise reword the prompt.{support}"
+            )
+            return Failure(text, True)
+        case IPInfringement():
+            text = (
+                "©️ The gateway flagged this prompt as a possible copyright or trademark infringement. Reword it "
+                f"without named characters, brands or artists' works.{support}"
+            )
+            return Failure(text, False)
         case ContentRejected():
-            return Failure("🚫 The gateway's content filter refused this prompt. Try rewording it." + support,
-                           retryable=False)  # fmt: skip
-        case SourceImageGone():
-            return Failure(f"🖼️ I can't make this variation: {error}. Vary an image that is still posted.",
-                           retryable=False)  # fmt: skip
-        case BadRequest():
-            return Failure(f"⚠️ The gateway rejected the request as invalid{support}: {_brief(error.message)}",
-                           retryable=False)  # fmt: skip
-        case Unauthorized():
-            return Failure("🔑 The gateway refused the bot's API key. The bot's operator needs to check "
-                           "GATEWAY_API_KEY.", retryable=False)  # fmt: skip
+            return Failure(f"🚫 The gateway's content filter refused this prompt. Try rewording it.{support}", False)
+        case InputImageRejected():
+            text = (
+                "🖼️ The gateway refused the image to vary (its format, size or content did not pass its check)"
+                f"{support}. Try a variation of another image."
+            )
+            return Failure(text, False)
         case QuotaExhausted():
-            return Failure("💳 The image gateway account is out of credits. Ask the bot's operator to top it "
-                           "up, then press Retry.", retryable=True)  # fmt: skip
+            return Failure(
+                f"💳 The image gateway account is out of credits. {ASK_OPERATOR} to top it up, then press Retry.", True
+            )
+        case AccountOverdue():
+            text = (
+                "💳 The image gateway cannot generate for anyone right now: its own upstream account is overdue. "
+                f"{ASK_OPERATOR} to contact the gateway provider, then press Retry."
+            )
+            return Failure(text, True)
+        case ModelUnavailable():
+            text = (
+                f"🧩 The image gateway has no available channel for this model{support}. {ASK_OPERATOR} to check "
+                "that the model is enabled for the bot's gateway account, then press Retry."
+            )
+            return Failure(text, True)
+        case Unauthorized():
+            text = (
+                "🔑 The gateway refused the bot's API key or blocked its account. "
+                f"{ASK_OPERATOR} to check GATEWAY_API_KEY and the gateway account."
+            )
+            return Failure(text, False)
+        case BadRequest() if error.actor is Actor.MEMBER:
+            text = (
+                f"⚠️ The gateway rejected the request as invalid{support}: {_brief(error.message)}\n"
+                "Try other options (size, count, prompt)."
+            )
+            return Failure(text, False)
+        case BadRequest():
+            text = (
+                f"⚠️ The gateway rejected the bot's request{support}: {_brief(error.message)}\n"
+                f"This is not something you can fix. {ASK_OPERATOR} to look at the bot's log."
+            )
+            return Failure(text, False)
         case RateLimited():
-            return Failure("⏳ The gateway is rate limiting us and did not recover after several tries. "
-                           "Press Retry in a minute.", retryable=True)  # fmt: skip
-        case GatewayUnavailable() | ServerError():
-            return Failure("🛠️ The image gateway is having trouble right now" + support + ". Press Retry in a "
-                           "little while.", retryable=True)  # fmt: skip
+            text = (
+                "⏳ The gateway is rate limiting us: too many requests right now, and it did not clear after "
+                "several tries. Press Retry in a minute."
+            )
+            return Failure(text, True)
         case GatewayTimeout():
-            return Failure("⌛ The gateway did not finish in time. Press Retry, or try a smaller size or "
-                           "fewer images.", retryable=True)  # fmt: skip
-        case MalformedResponse() | ImageDownloadFailed():
-            return Failure("📭 The gateway's answer held no usable image" + support + ". Press Retry.",
-                           retryable=True)  # fmt: skip
-        case GatewayError():
-            return Failure(f"⚠️ The gateway failed{support}. Press Retry.", retryable=True)
-    return Failure(f"💥 Something went wrong on our side (error id `{error_id or new_error_id()}`). "
-                   "Press Retry, or quote the id to the bot's operator.", retryable=True)  # fmt: skip
+            return Failure(
+                f"⌛ The gateway did not finish in time{support}. Press Retry, or try a smaller size or fewer images.",
+                True,
+            )
+        case GatewayUnavailable() | ServerError() if error.actor is Actor.MEMBER:
+            return Failure(
+                f"🛠️ The image gateway is having trouble right now{support}. Press Retry in a little while.", True
+            )
+        case MalformedResponse():
+            text = (
+                f"📭 The gateway sent a malformed answer ({_brief(error.message, 120)}), so there is no usable "
+                f"image{support}. Press Retry."
+            )
+            return Failure(text, True)
+        case ImageDownloadFailed():
+            return Failure(
+                f"📭 An image the gateway made could not be downloaded, so there is no usable image{support}. "
+                "Press Retry.",
+                True,
+            )
+    status = f" (HTTP {error.status})" if error.status else ""
+    text = (
+        f"⚠️ The gateway failed with an answer the bot does not know{status}{support}. Press Retry; "
+        "if it keeps happening, ask the bot's operator to look at the bot's log."
+    )
+    return Failure(text, True)
 
 
 def new_error_id() -> str:

@@ -17,12 +17,12 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from aiohttp import web
 from PIL import Image
 
+from .gateway_faults import IMAGE_FAULTS, ErrorAnswer, Fault, broken_image, fault_response
 from .images import ImageStyle, render_png
 
 QWEN = "qwen-image-2.0-pro"
@@ -44,26 +44,6 @@ _RATIO = re.compile(r"^\d{1,3}\.\d{2}%$")
 WAN_PRESETS = {"1K": 1024, "2K": 2048, "4K": 4096}
 
 
-class Fault(StrEnum):
-    """Failures the fake can be told to produce for the next request(s)."""
-
-    RATE_LIMIT = "rate_limit"
-    RATE_LIMIT_RETRY_AFTER = "rate_limit_retry_after"
-    QUOTA = "quota"
-    SERVER_500 = "500"
-    BAD_GATEWAY = "502"
-    UNAVAILABLE = "503"
-    HANG = "hang"
-    MALFORMED = "malformed"
-    EMPTY = "empty"
-    MODERATION = "moderation"
-    RESULT_MODERATION = "result_moderation"
-    IMAGE_404 = "image_404"
-    FEWER = "fewer"
-    UNAUTHORIZED = "unauthorized"
-    CORRUPT_IMAGE = "corrupt_image"
-
-
 class ContractViolation(Exception):
     """The body breaks the contract; becomes a 400 like the real gateway's."""
 
@@ -81,14 +61,27 @@ class FakeGateway:
     rejected: list[tuple[int, str]] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
-    _faults: deque[Fault] = field(default_factory=deque)
+    _faults: deque[Fault | ErrorAnswer] = field(default_factory=deque)
     _files: dict[str, tuple[bytes, float]] = field(default_factory=dict)
     base_url: str = ""
     hold: asyncio.Event | None = None  # when set, requests wait here until the test releases them
 
-    def fail_next(self, fault: Fault, times: int = 1) -> None:
+    def fail_next(self, fault: Fault | ErrorAnswer, times: int = 1) -> None:
         """Make the next ``times`` generation requests fail with ``fault``."""
         self._faults.extend([fault] * times)
+
+    def fail_next_with(
+        self,
+        status: int,
+        code: str | int | None,
+        message: str,
+        type_: str | None = None,
+        *,
+        times: int = 1,
+        retry_after: str | None = None,
+    ) -> None:
+        """Answer the next ``times`` valid requests with this error (the request is still recorded)."""
+        self.fail_next(ErrorAnswer(status, message, type_, code, retry_after), times)
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -124,7 +117,9 @@ class FakeGateway:
             await self.hold.wait()
         if self.latency:
             await asyncio.sleep(self.latency)
-        if fault is not None and (response := await self._fault_response(fault)) is not None:
+        if isinstance(fault, ErrorAnswer):
+            return fault.response()
+        if fault is not None and (response := await fault_response(fault)) is not None:
             return response
 
         count = n
@@ -146,54 +141,29 @@ class FakeGateway:
                 self._files[token] = (png, time.monotonic() + self.url_ttl)
                 item["url"] = f"{self.base_url}/files/{token}.png"
             data.append(item)
-        if fault is Fault.CORRUPT_IMAGE:
-            garbage = b"this is not an image"
+        if isinstance(fault, Fault) and fault in IMAGE_FAULTS:
+            first = data[0]
+            png = base64.b64decode(first["b64_json"]) if fmt == "b64_json" else self._files[_token(first["url"])][0]
+            broken = broken_image(fault, png)
             if fmt == "b64_json":
-                data[0]["b64_json"] = base64.b64encode(garbage).decode()
+                first["b64_json"] = base64.b64encode(broken).decode()
             else:
-                self._files["corrupt"] = (garbage, time.monotonic() + self.url_ttl)
-                data[0]["url"] = f"{self.base_url}/files/corrupt.png"
+                self._files[_token(first["url"])] = (broken, time.monotonic() + self.url_ttl)
         if fault is Fault.IMAGE_404 and fmt == "url":
             data[0]["url"] = f"{self.base_url}/files/missing.png"
         return web.json_response(
             {"created": int(time.time()), "data": data, "metadata": {"request_id": secrets.token_hex(6)}}
         )
 
-    async def _fault_response(self, fault: Fault) -> web.StreamResponse | None:
-        match fault:
-            case Fault.RATE_LIMIT:
-                return _error(429, "Rate limit reached (request id: fake-429)", "rate_limit_error", "rate_limit")
-            case Fault.RATE_LIMIT_RETRY_AFTER:
-                response = _error(429, "Rate limit reached", "rate_limit_error", "rate_limit")
-                response.headers["Retry-After"] = "0"
-                return response
-            case Fault.QUOTA:
-                return _error(429, "Insufficient quota", "insufficient_user_quota", "insufficient_user_quota")
-            case Fault.SERVER_500 | Fault.BAD_GATEWAY | Fault.UNAVAILABLE:
-                return _error(int(fault.value), "upstream failure", "server_error", None)
-            case Fault.HANG:
-                await asyncio.sleep(3600)
-            case Fault.MALFORMED:
-                return web.Response(status=200, text="{not json", content_type="application/json")
-            case Fault.EMPTY:
-                return web.json_response({"created": 1, "data": [], "metadata": {}})
-            case Fault.MODERATION:
-                return _error(
-                    400, "Input data may contain inappropriate content. (request id: fake-mod)",
-                    "invalid_request_error", "DataInspectionFailed",
-                )  # fmt: skip
-            case Fault.RESULT_MODERATION:
-                return _error(
-                    400, "Output data may contain inappropriate content.", "invalid_request_error",
-                    "DataInspectionFailed",
-                )  # fmt: skip
-        return None
-
     async def _file(self, request: web.Request) -> web.StreamResponse:
         entry = self._files.get(request.match_info["token"])
         if entry is None or entry[1] < time.monotonic():
             return web.Response(status=404, text="NoSuchKey")
         return web.Response(body=entry[0], content_type="image/png")
+
+
+def _token(url: str) -> str:
+    return url.rsplit("/", 1)[-1].removesuffix(".png")
 
 
 def image_key(model: str, prompt: str, width: int, height: int, seed: int, index: int, inputs: str = "") -> str:
@@ -362,5 +332,4 @@ def _palette(value: Any) -> None:
 
 
 def _error(status: int, message: str, type_: str, code: str | None) -> web.Response:
-    payload = {"error": {"message": message, "type": type_, "param": None, "code": code}}
-    return web.json_response(payload, status=status)
+    return ErrorAnswer(status, message, type_, code).response()
