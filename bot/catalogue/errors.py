@@ -19,7 +19,7 @@ class InvalidOption(ValueError):
     @property
     def user_message(self) -> str:
         """Render the error for an ephemeral reply."""
-        shown = str(self.value)
+        shown = str(self.value).replace("`", "ˋ")  # a backtick in the value would end the code span early
         if len(shown) > 200:
             shown = shown[:199] + "…"
         return f"**{self.field}** {self.rule}. You gave: `{shown}`."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from bot.gateway.models import PaletteColor
 
@@ -15,6 +15,10 @@ MAX_COLORS = 10
 _BASIS_POINTS = 10_000  # 100.00% in hundredths of a percent
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 _SEPARATORS = re.compile(r"[,;\n]+")
+# A plain decimal in ASCII digits, bounded: Decimal() alone would take "1E+999998" (and overflow
+# when scaled), "NaN", "Infinity" and other scripts' digits.
+_WEIGHT = re.compile(r"[0-9]{1,6}(?:\.[0-9]{0,4})?|\.[0-9]{1,4}")
+WEIGHT_RULE = "a ratio must be a plain number such as `30` or `12.5%` (up to 6 digits and 4 decimals)"
 
 
 def parse_palette(text: str) -> tuple[PaletteColor, ...]:
@@ -47,23 +51,23 @@ def parse_palette(text: str) -> tuple[PaletteColor, ...]:
     shares = [w for w in weights if w is not None] if given else [Decimal(1)] * len(hexes)
     return tuple(
         PaletteColor(hex=h, ratio=f"{points / 100:.2f}%")
-        for h, points in zip(hexes, _split_basis_points(shares), strict=True)
+        for h, points in zip(hexes, _split_basis_points(shares, text), strict=True)
     )
 
 
 def _parse_weight(text: str, entry: str) -> Decimal | None:
     if not text:
         return None
-    try:
-        weight = Decimal(text.removesuffix("%").strip())
-    except InvalidOperation:
-        raise InvalidOption(FIELD, "a ratio must be a number such as `30` or `12.5%`", entry) from None
-    if not weight.is_finite() or weight <= 0:
+    number = text.removesuffix("%").strip()
+    if _WEIGHT.fullmatch(number) is None:
+        raise InvalidOption(FIELD, WEIGHT_RULE, entry)
+    weight = Decimal(number)
+    if weight <= 0:
         raise InvalidOption(FIELD, "a ratio must be a positive number", entry)
     return weight
 
 
-def _split_basis_points(weights: list[Decimal]) -> list[int]:
+def _split_basis_points(weights: list[Decimal], text: str) -> list[int]:
     total = sum(weights, Decimal(0))
     exact = [w * _BASIS_POINTS / total for w in weights]
     points = [int(x) for x in exact]
@@ -72,5 +76,5 @@ def _split_basis_points(weights: list[Decimal]) -> list[int]:
     for i in by_remainder[:leftover]:
         points[i] += 1
     if any(p == 0 for p in points):
-        raise InvalidOption(FIELD, "every colour needs a ratio of at least 0.01%", weights)
+        raise InvalidOption(FIELD, "every colour needs a ratio of at least 0.01%", text)
     return points

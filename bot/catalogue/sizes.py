@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from .errors import InvalidOption
 
-_DIMENSIONS = re.compile(r"^\s*(\d{2,5})\s*[*xX×]\s*(\d{2,5})\s*$")
-_RATIO = re.compile(r"^\s*(\d{1,2})\s*:\s*(\d{1,2})\s*$")
+# ASCII digits only (``\d`` would also take other scripts' digits), a bounded count of them (no
+# 20-digit sides), and ``\Z``: ``$`` would also match before a final newline.
+_DIMENSIONS = re.compile(r"^\s*([0-9]{2,5})\s*[*xX×]\s*([0-9]{2,5})\s*\Z")
+_RATIO = re.compile(r"^\s*([0-9]{1,2})\s*:\s*([0-9]{1,2})\s*\Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,8 +110,8 @@ class ModelSpec:
 
         negative = None
         if self.supports(Feature.NEGATIVE_PROMPT) and options.negative_prompt:
-            negative = options.negative_prompt.strip()
-            if len(negative) > self.negative_prompt_max:
+            negative = options.negative_prompt.strip() or None  # blank is "not given", not an empty field
+            if negative is not None and len(negative) > self.negative_prompt_max:
                 raise InvalidOption(
                     "negative_prompt",
                     f"must be at most {self.negative_prompt_max} characters, yours has {len(negative)}",

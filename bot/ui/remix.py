@@ -98,6 +98,6 @@ def _seed(text: str) -> int | None:
     value = text.strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) > SEED_MAX:
+    if not (value.isascii() and value.isdigit()) or int(value) > SEED_MAX:  # "²".isdigit(), but int("²") fails
         raise InvalidOption("seed", f"must be a whole number from 0 to {SEED_MAX}, or empty for a random one", text)
     return int(value)

@@ -189,3 +189,68 @@ def test_size_suggestions_are_all_valid() -> None:
         for suggestion in spec.size_suggestions():
             assert build(spec, size=suggestion.value).size == suggestion.value
             assert len(suggestion.label) <= 100
+
+
+@pytest.mark.parametrize(
+    "weight",
+    [
+        "1E+999998",
+        "1e3",
+        "NaN",
+        "sNaN",
+        "inf",
+        "Infinity",
+        "-5",
+        "٣٠",
+        "３０",
+        "1234567",
+        "1.23456",
+        "0x1F",
+        "1_000",
+        "",
+    ],
+)
+def test_hostile_palette_ratios_are_refused_with_the_rule(weight: str) -> None:
+    text = f"#000000 {weight}, #111111 1, #222222 1" if weight else "#000000 %, #111111 1, #222222 1"
+    with pytest.raises(InvalidOption) as info:
+        build(WAN, palette=text)
+    assert info.value.field == "palette" and "a ratio must be" in info.value.rule
+    assert "**palette**" in info.value.user_message and "You gave:" in info.value.user_message
+
+
+def test_palette_ratio_bounds_that_are_accepted() -> None:
+    colors = parse_palette("#000000 999999.9999, #111111 999999, #222222 500000")
+    assert sum(int(c.ratio[:-1].replace(".", "")) for c in colors) == 10000
+    assert [c.ratio for c in parse_palette("#000000 .5%, #111111 1., #222222 2.5 %")] == ["12.50%", "25.00%", "62.50%"]
+
+
+def test_a_palette_too_uneven_to_give_every_colour_a_share_names_the_text() -> None:
+    text = "#000000 999999, #111111 0.0001, #222222 1"
+    with pytest.raises(InvalidOption) as info:
+        parse_palette(text)
+    assert "at least 0.01%" in info.value.rule and info.value.value == text
+
+
+HOSTILE_SIZES = [
+    *("99999999999999999999*2", "2*99999999999999999999", "99999*99999", "1024.0*1024", "-1024*-1024"),
+    *("١٠٢٤*١٠٢٤", "１０２４*１０２４", "٣:٤", "00000000000000016:9"),  # other scripts' digits; padded ratio
+    *("nan*nan", "inf*inf", "1e3*1e3", "1024*1024\n\n2"),
+]
+
+
+@pytest.mark.parametrize("typed", HOSTILE_SIZES)
+def test_hostile_sizes_are_refused_with_the_rule(typed: str) -> None:
+    for spec in (QWEN, WAN):
+        with pytest.raises(InvalidOption) as info:
+            build(spec, size=typed)
+        assert info.value.field == "size" and info.value.value == typed
+
+
+def test_a_backtick_in_a_value_cannot_break_out_of_the_quote() -> None:
+    with pytest.raises(InvalidOption) as info:
+        build(QWEN, size="`@everyone` big")
+    assert info.value.user_message.count("`") == 2
+
+
+def test_a_blank_negative_prompt_is_not_sent() -> None:
+    assert build(QWEN, negative_prompt="   ").negative_prompt is None
