@@ -8,12 +8,10 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from PIL import UnidentifiedImageError
-
 from bot.catalogue import spec_for_model
 from bot.gateway import GatewayClient, IncompleteResult, MalformedResponse
-from bot.gateway.models import ImageSource
-from bot.images import PreparedImage, prepare_image
+from bot.gateway.models import GeneratedImage, ImageSource
+from bot.images import BrokenImage, PreparedImage, SourceImageGone, prepare_image
 from bot.storage.records import Job
 
 from .events import Partial
@@ -48,17 +46,15 @@ class Producer:
             result = incomplete.result
             partial = Partial(len(result.images), incomplete.expected)
         metadata = _metadata(job)
-        try:
-            images = await asyncio.gather(
-                *(
-                    asyncio.to_thread(
-                        prepare_image, image.data, stem=f"{job.id}_{i + 1}", limit=upload_limit, metadata=metadata
-                    )
-                    for i, image in enumerate(result.images)
-                )
+        count = len(result.images)
+        # Every image is checked to be complete before anything is posted: one broken image
+        # fails the job (with Retry) rather than putting a broken file in the channel.
+        images = await asyncio.gather(
+            *(
+                _prepare(image, f"{job.id}_{i + 1}", upload_limit, metadata, f"image {i + 1} of {count}")
+                for i, image in enumerate(result.images)
             )
-        except UnidentifiedImageError:
-            raise MalformedResponse("an image from the gateway could not be decoded") from None
+        )
         linked = [dataclasses.replace(p, source_url=i.source_url) for p, i in zip(images, result.images, strict=True)]
         return Produced(linked, result.request_id, result.revised_prompt, partial)
 
@@ -68,8 +64,19 @@ class Producer:
         data = await fetch_source(source)
         limit = spec_for_model(model).edit_max_bytes
         if len(data) > limit:
-            data = (await asyncio.to_thread(prepare_image, data, stem="source", limit=limit)).data
+            try:
+                data = (await asyncio.to_thread(prepare_image, data, stem="source", limit=limit)).data
+            except BrokenImage as broken:
+                raise SourceImageGone(f"the original image cannot be read: {broken}") from None
         return data
+
+
+async def _prepare(image: GeneratedImage, stem: str, limit: int, metadata: str, which: str) -> PreparedImage:
+    """One upload-ready file, off the event loop; a broken image is the gateway's malformed answer."""
+    try:
+        return await asyncio.to_thread(prepare_image, image.data, stem=stem, limit=limit, metadata=metadata)
+    except BrokenImage as broken:
+        raise MalformedResponse(f"{which} from the gateway is broken: {broken}") from None
 
 
 def _metadata(job: Job) -> str:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import struct
 
+import pytest
 from PIL import Image
 
-from bot.images import prepare_image
+from bot.images import MAX_PIXELS, BrokenImage, prepare_image, verify_image
+from tests.fakes.gateway_faults import bomb_png
 from tests.fakes.images import render_png
 
 
@@ -26,3 +29,92 @@ def test_a_large_image_is_reencoded_then_downscaled_until_it_fits() -> None:
     assert prepared.downscaled and prepared.original_size == (1024, 1024)
     with Image.open(io.BytesIO(prepared.data)) as image:
         assert image.format == "WEBP" and image.size == (prepared.width, prepared.height)
+
+
+def png_chunk_ends(png: bytes) -> list[tuple[bytes, int]]:
+    """(chunk type, offset just past it) for every chunk."""
+    out, position = [], 8
+    while position < len(png):
+        (length,) = struct.unpack(">I", png[position : position + 4])
+        position += 12 + length
+        out.append((png[position - 8 - length : position - 4 - length], position))
+    return out
+
+
+TEXTURED = render_png("verify", 1024, 1024, style="textured")  # several IDAT chunks, like a real model's PNG
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        pytest.param(len(TEXTURED) // 2, id="half"),
+        pytest.param(len(TEXTURED) - 20, id="inside-the-last-idat"),
+        pytest.param(len(TEXTURED) - 13, id="inside-the-last-idat-checksum"),
+        pytest.param(len(TEXTURED) - 12, id="no-iend"),
+        pytest.param(png_chunk_ends(TEXTURED)[1][1], id="after-the-first-idat"),
+        pytest.param(40, id="inside-the-header"),
+        pytest.param(8, id="signature-only"),
+    ],
+)
+def test_a_truncated_png_is_broken(cut: int) -> None:
+    assert png_chunk_ends(TEXTURED)[1][0] == b"IDAT" and len(png_chunk_ends(TEXTURED)) > 4
+    with pytest.raises(BrokenImage):
+        prepare_image(TEXTURED[:cut], stem="x", limit=len(TEXTURED))
+
+
+def test_a_truncated_png_is_broken_on_the_reencode_path_too() -> None:
+    with pytest.raises(BrokenImage, match="truncated"):
+        prepare_image(TEXTURED[: len(TEXTURED) // 2], stem="x", limit=1000, metadata="{}")
+
+
+def test_a_flipped_byte_is_caught_by_the_checksum() -> None:
+    damaged = bytearray(TEXTURED)
+    damaged[len(damaged) // 2] ^= 0xFF
+    with pytest.raises(BrokenImage):
+        verify_image(bytes(damaged))
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [
+        (50_000, 50_000),  # over twice Pillow's limit: Pillow itself raises DecompressionBombError
+        (MAX_PIXELS // 1000 + 1, 1000),  # just over the bot's own limit, under Pillow's
+    ],
+)
+def test_a_decompression_bomb_is_broken(width: int, height: int) -> None:
+    bomb = bomb_png(width, height)
+    assert len(bomb) < 200
+    with pytest.raises(BrokenImage, match="pixels"):
+        prepare_image(bomb, stem="x", limit=10_000_000)
+
+
+def test_an_image_pillow_only_warns_about_is_refused_too() -> None:
+    # Between Pillow's limit and twice it, Pillow emits DecompressionBombWarning and carries on.
+    with pytest.warns(Image.DecompressionBombWarning), pytest.raises(BrokenImage, match="pixels"):
+        prepare_image(bomb_png(10_000, 10_000), stem="x", limit=10_000_000)
+
+
+def test_the_bot_limit_follows_a_lower_pillow_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100 * 100)
+    with pytest.warns(Image.DecompressionBombWarning), pytest.raises(BrokenImage, match="pixels"):
+        verify_image(render_png("small", 128, 128))
+
+
+def test_not_an_image_is_broken() -> None:
+    with pytest.raises(BrokenImage, match="not an image"):
+        prepare_image(b"this is not an image", stem="x", limit=1000)
+
+
+def test_other_formats_are_decoded_in_full() -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (256, 256), (10, 20, 30)).save(out, format="JPEG")
+    jpeg = out.getvalue()
+    assert verify_image(jpeg) == ("JPEG", (256, 256))
+    with pytest.raises(BrokenImage):
+        verify_image(jpeg[: len(jpeg) // 2])
+
+
+def test_a_complete_png_passes_with_its_bytes_untouched() -> None:
+    assert verify_image(TEXTURED) == ("PNG", (1024, 1024))
+    prepared = prepare_image(TEXTURED, stem="ok", limit=len(TEXTURED))
+    assert prepared.data is TEXTURED and not prepared.reencoded
