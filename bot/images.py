@@ -57,6 +57,9 @@ def verify_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> tuple[str, tup
     documents PNG only) are decoded in full. Raises :class:`BrokenImage`.
     """
     limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
+    declared = _png_size(data)
+    if declared is not None and declared[0] * declared[1] > limit:  # before Pillow warns or raises about it
+        raise BrokenImage(f"it declares {declared[0]}×{declared[1]} pixels, more than the {limit} allowed")
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind, (width, height) = image.format or "", image.size
@@ -71,6 +74,14 @@ def verify_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> tuple[str, tup
     except _DECODE_ERRORS as exc:
         raise BrokenImage(_decode_problem(exc)) from None
     return kind, (width, height)
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's IHDR, which the format requires to come first."""
+    if not data.startswith(PNG_SIGNATURE) or data[12:16] != b"IHDR" or len(data) < 24:
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
 
 
 def _decode_problem(exc: Exception) -> str:
