@@ -38,10 +38,11 @@ def _with_probe(run: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., 
 def main() -> None:
     which = sys.argv[1]
     if which == "bot":
-        import bot.__main__ as entry
+        import bot.cli
+        import bot.cli.run as entry
 
-        entry.run = _with_probe(entry.run)  # type: ignore[assignment]
-        entry.main()
+        entry.serve = _with_probe(entry.serve)
+        bot.cli.main(["run"])
     else:
         from bench import reference_bot
 

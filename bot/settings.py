@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,28 @@ class Secret:
 
     def __repr__(self) -> str:
         return "Secret('**********')"
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordAccess:
+    """What talking to Discord's REST API needs: the token, and where the API is."""
+
+    token: Secret
+    api_base_url: str | None = None  # None: Discord itself
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DiscordAccess:
+        """Read ``DISCORD_TOKEN`` and ``DISCORD_API_BASE_URL`` only (``invite`` needs nothing more)."""
+        values = os.environ if env is None else env
+        token = values.get("DISCORD_TOKEN", "").strip()
+        if not token:
+            raise SettingsError(
+                "DISCORD_TOKEN is not set: put your bot token from the Discord Developer Portal in .env."
+            )
+        if any(c.isspace() for c in token) or token.lower().startswith("bot "):
+            raise SettingsError("DISCORD_TOKEN is malformed: give the bare token, without spaces or a 'Bot ' prefix.")
+        api = values.get("DISCORD_API_BASE_URL", "").strip()
+        return cls(Secret(token), _http_url("DISCORD_API_BASE_URL", api) if api else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +96,11 @@ class Settings:
         """``DATABASE_URL``, parsed (validated when the settings were read)."""
         return DatabaseUrl.parse(self.database_url)
 
+    @property
+    def discord_access(self) -> DiscordAccess:
+        """The token and API base URL, for REST calls outside the running bot (start-up, ``check``)."""
+        return DiscordAccess(self.discord_token, self.discord_api_base_url)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read and validate settings; raise :class:`SettingsError` on the first bad one."""
@@ -80,13 +109,7 @@ class Settings:
         def get(name: str) -> str:
             return values.get(name, "").strip()
 
-        token = get("DISCORD_TOKEN")
-        if not token:
-            raise SettingsError(
-                "DISCORD_TOKEN is not set: put your bot token from the Discord Developer Portal in .env."
-            )
-        if any(c.isspace() for c in token) or token.lower().startswith("bot "):
-            raise SettingsError("DISCORD_TOKEN is malformed: give the bare token, without spaces or a 'Bot ' prefix.")
+        discord_access = DiscordAccess.from_env(values)
         key = get("GATEWAY_API_KEY")
         if not key:
             raise SettingsError("GATEWAY_API_KEY is not set: put your image gateway API key in .env.")
@@ -109,7 +132,7 @@ class Settings:
             raise SettingsError("GATEWAY_RESPONSE_FORMAT must be url or b64_json.")
 
         return cls(
-            discord_token=Secret(token),
+            discord_token=discord_access.token,
             gateway_api_key=Secret(key),
             gateway_base_url=_http_url("GATEWAY_BASE_URL", get("GATEWAY_BASE_URL") or DEFAULT_GATEWAY_BASE_URL),
             data_dir=data_dir,
@@ -118,7 +141,7 @@ class Settings:
             log_level=level,
             gateway_timeout=_positive("GATEWAY_TIMEOUT", get("GATEWAY_TIMEOUT") or "300"),
             gateway_response_format=response_format,  # type: ignore[arg-type]
-            discord_api_base_url=(_http_url("DISCORD_API_BASE_URL", v) if (v := get("DISCORD_API_BASE_URL")) else None),
+            discord_api_base_url=discord_access.api_base_url,
             max_concurrent_jobs=_count("MAX_CONCURRENT_JOBS", get("MAX_CONCURRENT_JOBS") or "4"),
             max_jobs_per_server=_count("MAX_JOBS_PER_SERVER", get("MAX_JOBS_PER_SERVER") or "3"),
             max_running_per_user=_count("MAX_RUNNING_PER_USER", get("MAX_RUNNING_PER_USER") or "2"),
@@ -141,6 +164,39 @@ class Settings:
         password = urlsplit(self.database_url).password or ""  # as written in the URL, and decoded
         secrets = (self.discord_token.get(), self.gateway_api_key.get(), password, unquote(password))
         configure_logging(self.log_level, self.log_format, secrets=secrets)
+
+
+def ensure_data_dir(path: Path) -> None:
+    """Create ``DATA_DIR`` if missing and prove it is a writable directory; raise :class:`SettingsError` if not.
+
+    Kept out of :meth:`Settings.from_env`, which only reads: this touches the filesystem. The
+    write is real (a file created and removed) because ``os.access`` says yes to root even on a
+    read-only or pseudo filesystem.
+    """
+    if path.exists() and not path.is_dir():
+        raise SettingsError(f"DATA_DIR {path} is not a directory: point DATA_DIR at a directory the bot can write to.")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SettingsError(
+            f"DATA_DIR {path} cannot be created ({_os_reason(error)}): create it, or point DATA_DIR at a writable"
+            " directory."
+        ) from None
+    try:
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        descriptor, probe = tempfile.mkstemp(prefix=".write-test-", dir=path)
+        os.close(descriptor)
+        os.unlink(probe)
+    except OSError as error:
+        raise SettingsError(
+            f"DATA_DIR {path} is not writable ({_os_reason(error)}): let the bot's user write there, or point"
+            " DATA_DIR elsewhere."
+        ) from None
+
+
+def _os_reason(error: OSError) -> str:
+    return error.strerror or type(error).__name__
 
 
 def _database_url(value: str) -> str:

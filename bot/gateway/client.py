@@ -107,9 +107,7 @@ class GatewayClient:
             ):
                 text = await response.text()
         except TimeoutError:
-            return ProbeResult(
-                ProbeOutcome.TIMEOUT, None, time.monotonic() - started, f"no answer within {timeout:.0f}s"
-            )
+            return ProbeResult(ProbeOutcome.TIMEOUT, None, time.monotonic() - started, f"no answer within {timeout:g}s")
         except aiohttp.ClientConnectorError as exc:
             refused = isinstance(exc.os_error, ConnectionRefusedError)
             reason = "connection refused" if refused else str(exc.os_error.strerror or exc.os_error)

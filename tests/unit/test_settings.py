@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEFAULT_GATEWAY_BASE_URL, Settings, SettingsError
+from bot.settings import DEFAULT_GATEWAY_BASE_URL, DiscordAccess, Settings, SettingsError, ensure_data_dir
 from bot.storage.database import DatabaseUrl, Dialect
 
 BASE = {"DISCORD_TOKEN": "abc.def.ghi", "GATEWAY_API_KEY": "sk-secret"}
@@ -89,3 +89,43 @@ def test_scale_out_settings_are_validated(env: dict[str, str], named: str) -> No
 def test_shards_are_read() -> None:
     settings = Settings.from_env({**BASE, "SHARD_COUNT": "4", "SHARD_IDS": "2, 3"})
     assert (settings.shard_count, settings.shard_ids) == (4, (2, 3))
+
+
+def test_discord_access_needs_only_the_token() -> None:
+    access = DiscordAccess.from_env({"DISCORD_TOKEN": "abc.def.ghi"})
+    assert access.token.get() == "abc.def.ghi" and access.api_base_url is None
+    assert Settings.from_env(BASE).discord_access == access
+    with pytest.raises(SettingsError, match=r"^DISCORD_TOKEN is not set"):
+        DiscordAccess.from_env({"GATEWAY_API_KEY": "k"})
+    with pytest.raises(SettingsError, match=r"^DISCORD_API_BASE_URL must be an http"):
+        DiscordAccess.from_env({"DISCORD_TOKEN": "t", "DISCORD_API_BASE_URL": "ws://x"})
+
+
+def test_reading_settings_touches_no_files(tmp_path: Path) -> None:
+    Settings.from_env({**BASE, "DATA_DIR": str(tmp_path / "not" / "yet")})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_data_dir_is_created(tmp_path: Path) -> None:
+    ensure_data_dir(tmp_path / "a" / "b")
+    assert (tmp_path / "a" / "b").is_dir() and list((tmp_path / "a" / "b").iterdir()) == []  # the probe is gone
+
+
+def _data_dir_error(path: Path) -> str:
+    with pytest.raises(SettingsError) as info:
+        ensure_data_dir(path)
+    message = str(info.value)
+    assert message.startswith(f"DATA_DIR {path} ") and message.endswith(".") and message.count(". ") == 0
+    return message
+
+
+def test_a_data_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    assert "is not a directory" in _data_dir_error(tmp_path / "file")
+    assert "cannot be created (Not a directory)" in _data_dir_error(tmp_path / "file" / "data")
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs")
+def test_a_data_dir_nobody_can_write_is_refused_even_for_root() -> None:
+    # sysfs refuses new files to root too, whatever os.access says: the write probe is what tells.
+    assert "is not writable" in _data_dir_error(Path("/sys/kernel"))

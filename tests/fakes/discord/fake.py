@@ -37,6 +37,10 @@ DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
 NONCE_WINDOW = 5 * 60  # seconds Discord remembers an enforced nonce (a few minutes, per its docs)
 _MENTION = re.compile(r"<@!?(\d+)>")
 _PARSE_ALL = {"parse": ["users", "roles", "everyone"]}
+# Guild fields only the gateway's GUILD_CREATE carries; GET /guilds/{id} returns the others.
+_GATEWAY_ONLY_GUILD = frozenset(
+    ("joined_at", "large", "unavailable", "member_count", "members", "channels", "threads", "presences", "voice_states")
+)
 
 
 class FakeDiscord:
@@ -50,6 +54,10 @@ class FakeDiscord:
         self.application_id = snowflake()
         self.bot_user = User(snowflake(), "Imagine", bot=True)
         self.guild_id = snowflake()
+        # Inviting a bot with permissions gives it a managed role with them: View Channels, Send Messages,
+        # Embed Links, Attach Files and Read Message History, unless a test takes some away.
+        self.bot_role_id = snowflake()
+        self.bot_permissions = 0x400 | 0x800 | 0x4000 | 0x8000 | 0x10000
         self.channel = Channel(snowflake(), self.guild_id, "general")
         self.channels = {self.channel.id: self.channel}
         self.users = {name: User(snowflake(), name) for name in ("alice", "bob", "carol", "dave", "mod")}
@@ -98,6 +106,8 @@ class FakeDiscord:
         r.add_get(f"{api}/channels/{{channel}}/messages", self._list_messages)
         r.add_route("*", f"{api}/channels/{{channel}}/messages/{{message}}", self._channel_message)
         r.add_get(f"{api}/channels/{{channel}}", self._get_channel)
+        r.add_get(f"{api}/guilds/{{guild}}", self._get_guild)
+        r.add_get(f"{api}/guilds/{{guild}}/members/{{user}}", self._get_member)
         r.add_get("/attachments/{channel}/{attachment}/{filename}", self._cdn)
         r.add_get("/gateway", self._websocket)
         return app
@@ -139,6 +149,20 @@ class FakeDiscord:
     async def _get_channel(self, request: web.Request) -> web.Response:
         self._bot_auth(request)
         return _json(self._channel(request).to_json())
+
+    async def _get_guild(self, request: web.Request) -> web.Response:
+        self._bot_auth(request)
+        if request.match_info["guild"] != str(self.guild_id):
+            raise error_from(E.UNKNOWN_GUILD)
+        return _json({key: value for key, value in self._guild_json().items() if key not in _GATEWAY_ONLY_GUILD})
+
+    async def _get_member(self, request: web.Request) -> web.Response:
+        self._bot_auth(request)
+        if request.match_info["guild"] != str(self.guild_id):
+            raise error_from(E.UNKNOWN_GUILD)
+        if request.match_info["user"] != str(self.bot_user.id):
+            raise error_from(E.UNKNOWN_MEMBER)
+        return _json(self._bot_member_json())
 
     def _channel(self, request: web.Request) -> Channel:
         channel = self.channels.get(int(request.match_info["channel"]))
@@ -489,17 +513,37 @@ class FakeDiscord:
     def _guild_json(self) -> dict[str, Any]:
         everyone = {"id": str(self.guild_id), "name": "@everyone", "permissions": str(0x4000 | 0x800 | 0x400 | 0x8000),
                     "position": 0, "color": 0, "hoist": False, "managed": False, "mentionable": False}  # fmt: skip
-        bot_member = {"user": self.bot_user.to_json(), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00",
-                      "deaf": False, "mute": False, "flags": 0}  # fmt: skip
+        bot_role = {
+            "id": str(self.bot_role_id),
+            "name": "Imagine",
+            "permissions": str(self.bot_permissions),
+            "position": 1,
+            "color": 0,
+            "hoist": False,
+            "managed": True,
+            "mentionable": False,
+            "tags": {"bot_id": str(self.bot_user.id)},
+        }
         return {
             "id": str(self.guild_id), "name": "Test Server", "icon": None, "owner_id": str(self.users["alice"].id),
             "unavailable": False, "member_count": 5, "large": False, "features": [], "premium_tier": 0,
-            "roles": [everyone], "emojis": [], "stickers": [], "threads": [], "members": [bot_member],
+            "roles": [everyone, bot_role], "emojis": [], "stickers": [], "threads": [],
+            "members": [self._bot_member_json()],
             "channels": [c.to_json() for c in self.channels.values()], "presences": [], "voice_states": [],
             "joined_at": "2026-01-01T00:00:00+00:00", "verification_level": 0, "default_message_notifications": 0,
             "explicit_content_filter": 0, "mfa_level": 0, "system_channel_id": None, "preferred_locale": "en-US",
             "nsfw_level": 0, "premium_progress_bar_enabled": False,
         }  # fmt: skip
+
+    def _bot_member_json(self) -> dict[str, Any]:
+        return {
+            "user": self.bot_user.to_json(),
+            "roles": [str(self.bot_role_id)],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        }
 
     async def disconnect_bot(self) -> None:
         """Drop every websocket (as when the bot process dies)."""
