@@ -102,6 +102,10 @@ class ImagineBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         await self.retention.stop()
+        if not hasattr(self, "_AutoShardedClient__queue"):
+            # discord.py 2.7's AutoShardedClient.close() posts to an event queue that connect() makes;
+            # a bot closed without connecting (a refused login, an unreachable Discord) needs one too.
+            self._AutoShardedClient__queue: asyncio.PriorityQueue[Any] = asyncio.PriorityQueue()
         await super().close()
 
     def healthy(self) -> bool:
