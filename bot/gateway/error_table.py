@@ -127,7 +127,8 @@ ROWS: tuple[ErrorRow, ...] = (*CODE_ROWS, *PHRASE_ROWS, *STATUS_ROWS, UNKNOWN)
 def _index(rows: tuple[ErrorRow, ...]) -> Mapping[str, tuple[ErrorRow, ...]]:
     index: dict[str, list[ErrorRow]] = {}
     for row in rows:
-        index.setdefault(str(row.code).casefold(), []).append(row)
+        if row.code is not None:
+            index.setdefault(row.code.casefold(), []).append(row)
     return MappingProxyType({code: tuple(found) for code, found in index.items()})
 
 

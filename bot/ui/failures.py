@@ -49,14 +49,15 @@ def describe(error: BaseException, *, error_id: str | None = None) -> Failure:
     the caller also logs with the traceback) so the user can quote it.
     """
     if isinstance(error, SourceImageGone):
-        return Failure(f"🖼️ I can't make this variation: {error}. Vary an image that is still posted.", False)
+        text = f"🖼️ I can't make this variation: {error}. Vary an image that is still posted."
+        return Failure(text, retryable=False)
     if isinstance(error, GatewayError):
         return _gateway(error)
-    return Failure(
+    text = (
         f"💥 Something went wrong on our side (error id `{error_id or new_error_id()}`). "
-        "Press Retry, or quote the id to the bot's operator.",
-        True,
+        "Press Retry, or quote the id to the bot's operator."
     )
+    return Failure(text, retryable=True)
 
 
 def _gateway(error: GatewayError) -> Failure:
@@ -65,90 +66,89 @@ def _gateway(error: GatewayError) -> Failure:
         case OutputRejected():
             text = (
                 "🚫 The gateway's content filter refused the image it produced. A new seed may get through "
-                f"(press Retry); otherwise reword the prompt.{support}"
+                f"(press 🎲 New seed); otherwise reword the prompt.{support}"
             )
-            return Failure(text, True)
+            return Failure(text, retryable=True)
         case IPInfringement():
             text = (
                 "©️ The gateway flagged this prompt as a possible copyright or trademark infringement. Reword it "
                 f"without named characters, brands or artists' works.{support}"
             )
-            return Failure(text, False)
+            return Failure(text, retryable=False)
         case ContentRejected():
-            return Failure(f"🚫 The gateway's content filter refused this prompt. Try rewording it.{support}", False)
+            text = f"🚫 The gateway's content filter refused this prompt. Try rewording it.{support}"
+            return Failure(text, retryable=False)
         case InputImageRejected():
             text = (
                 "🖼️ The gateway refused the image to vary (its format, size or content did not pass its check)"
                 f"{support}. Try a variation of another image."
             )
-            return Failure(text, False)
+            return Failure(text, retryable=False)
         case QuotaExhausted():
-            return Failure(
-                f"💳 The image gateway account is out of credits. {ASK_OPERATOR} to top it up, then press Retry.", True
-            )
+            text = f"💳 The image gateway account is out of credits. {ASK_OPERATOR} to top it up, then press Retry."
+            return Failure(text, retryable=True)
         case AccountOverdue():
             text = (
                 "💳 The image gateway cannot generate for anyone right now: its own upstream account is overdue. "
                 f"{ASK_OPERATOR} to contact the gateway provider, then press Retry."
             )
-            return Failure(text, True)
+            return Failure(text, retryable=True)
         case ModelUnavailable():
             text = (
                 f"🧩 The image gateway has no available channel for this model{support}. {ASK_OPERATOR} to check "
                 "that the model is enabled for the bot's gateway account, then press Retry."
             )
-            return Failure(text, True)
+            return Failure(text, retryable=True)
         case Unauthorized():
             text = (
                 "🔑 The gateway refused the bot's API key or blocked its account. "
                 f"{ASK_OPERATOR} to check GATEWAY_API_KEY and the gateway account."
             )
-            return Failure(text, False)
+            return Failure(text, retryable=False)
         case BadRequest() if error.actor is Actor.MEMBER:
             text = (
                 f"⚠️ The gateway rejected the request as invalid{support}: {_brief(error.message)}\n"
                 "Try other options (size, count, prompt)."
             )
-            return Failure(text, False)
+            return Failure(text, retryable=False)
         case BadRequest():
             text = (
                 f"⚠️ The gateway rejected the bot's request{support}: {_brief(error.message)}\n"
                 f"This is not something you can fix. {ASK_OPERATOR} to look at the bot's log."
             )
-            return Failure(text, False)
+            return Failure(text, retryable=False)
         case RateLimited():
             text = (
                 "⏳ The gateway is rate limiting us: too many requests right now, and it did not clear after "
                 "several tries. Press Retry in a minute."
             )
-            return Failure(text, True)
+            return Failure(text, retryable=True)
         case GatewayTimeout():
-            return Failure(
-                f"⌛ The gateway did not finish in time{support}. Press Retry, or try a smaller size or fewer images.",
-                True,
+            text = (
+                f"⌛ The gateway did not finish in time{support}. Press Retry, or try a smaller size or fewer images."
             )
+            return Failure(text, retryable=True)
         case GatewayUnavailable() | ServerError() if error.actor is Actor.MEMBER:
-            return Failure(
-                f"🛠️ The image gateway is having trouble right now{support}. Press Retry in a little while.", True
-            )
+            text = f"🛠️ The image gateway is having trouble right now{support}. Press Retry in a little while."
+            return Failure(text, retryable=True)
         case MalformedResponse():
             text = (
                 f"📭 The gateway sent a malformed answer ({_brief(error.message, 120)}), so there is no usable "
                 f"image{support}. Press Retry."
             )
-            return Failure(text, True)
+            return Failure(text, retryable=True)
         case ImageDownloadFailed():
-            return Failure(
-                f"📭 An image the gateway made could not be downloaded, so there is no usable image{support}. "
-                "Press Retry.",
-                True,
+            text = (
+                f"📭 An image the gateway made could not be downloaded{support}, so there is no usable image. "
+                "Press Retry."
             )
+            return Failure(text, retryable=True)
     status = f" (HTTP {error.status})" if error.status else ""
     text = (
         f"⚠️ The gateway failed with an answer the bot does not know{status}{support}. Press Retry; "
         "if it keeps happening, ask the bot's operator to look at the bot's log."
     )
-    return Failure(text, True)
+    return Failure(text, retryable=True)
 
 
 def new_error_id() -> str:

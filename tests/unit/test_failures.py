@@ -34,7 +34,11 @@ OPERATOR = "Ask the bot's operator"
     ("error", "phrases", "retry"),
     [
         (ContentRejected("Input data may contain inappropriate content."), ["refused this prompt", "reword"], False),
-        (OutputRejected("Output data may contain inappropriate content."), ["refused the image it produced"], True),
+        (
+            OutputRejected("Output data may contain inappropriate content."),
+            ["refused the image it produced", "New seed"],
+            True,
+        ),
         (IPInfringement("Input data is suspected of IP infringement."), ["copyright or trademark", "Reword"], False),
         (InputImageRejected("bad image", status=400), ["refused the image to vary", "another image"], False),
         (BadRequest("size is invalid", status=400), ["rejected the request as invalid", "size is invalid"], False),
