@@ -149,7 +149,7 @@ _GATEWAY_FAILURES: Mapping[ProbeOutcome, tuple[str, str]] = {
     ProbeOutcome.QUOTA_EXHAUSTED: ("{host} accepts the key, but its credits are spent{said}", "top up the account"),
     ProbeOutcome.KEY_REFUSED: (
         "{host} refused GATEWAY_API_KEY with {answer}{said}",
-        "check the key, and that it is for this host (test and production keys differ)",
+        "check the key, and that it was issued for this host (test or production)",
     ),
     ProbeOutcome.NOT_FOUND: (
         f"{{host}} has no {GENERATIONS_PATH} ({{answer}})",

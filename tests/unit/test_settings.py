@@ -9,6 +9,7 @@ import pytest
 
 from bot.settings import DEFAULT_GATEWAY_BASE_URL, DiscordAccess, Settings, SettingsError, ensure_data_dir
 from bot.storage.database import DatabaseUrl, Dialect
+from tests.paths import PROJECT
 
 BASE = {"DISCORD_TOKEN": "abc.def.ghi", "GATEWAY_API_KEY": "sk-secret"}
 
@@ -129,3 +130,21 @@ def test_a_data_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
 def test_a_data_dir_nobody_can_write_is_refused_even_for_root() -> None:
     # sysfs refuses new files to root too, whatever os.access says: the write probe is what tells.
     assert "is not writable" in _data_dir_error(Path("/sys/kernel"))
+
+
+def _setting_names() -> set[str]:
+    return {field.upper() for field in Settings.__dataclass_fields__}
+
+
+def test_env_example_documents_every_setting_with_only_the_required_ones_set() -> None:
+    lines = (PROJECT / ".env.example").read_text().splitlines()
+    assigned = [line for line in lines if re.match(r"^[A-Z_]+=", line)]
+    assert assigned == ["DISCORD_TOKEN=", "GATEWAY_API_KEY="]  # every default stays commented out
+    examples = dict(line.removeprefix("# ").split("=", 1) for line in lines if re.match(r"^# [A-Z_]+=", line))
+    assert set(examples) | {"DISCORD_TOKEN", "GATEWAY_API_KEY"} == _setting_names()
+    Settings.from_env({**BASE, **examples})  # and each shown value is one the bot accepts
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (PROJECT / "README.md").read_text()
+    assert {name for name in _setting_names() if f"| `{name}` |" not in readme} == set()
