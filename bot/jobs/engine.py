@@ -17,12 +17,10 @@ import secrets
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from bot.gateway import GatewayTimeout
-from bot.gateway.errors import GatewayError
-from bot.logs import bind, bind_job
+from bot.logs import bind
 from bot.metrics import JobOutcome, Metrics
 from bot.storage.jobs import JobStore
 from bot.storage.records import Job, Status
@@ -30,17 +28,15 @@ from bot.storage.records import Job, Status
 from .admission import DOUBLE_CLICK_WINDOW, JobRequest, Refusal, admit
 from .events import Note, Phase, Progress
 from .fairness import Limits, pick_next, start_order
-from .presenter import Presenter, Undeliverable
-from .producer import Produced, Producer
-from .undelivered import keep_undelivered
+from .presenter import Presenter
+from .producer import Producer
+from .runner import JobRunner, Tracked, add_note, stored_notes
 
 log = logging.getLogger(__name__)
 
 ELAPSED_STEP = 10  # elapsed time is shown in steps, so it changes (and is edited) rarely
 ELAPSED_CAP = 3600  # after an hour the elapsed time stops being edited
-MAX_RUNS = 3  # a job interrupted this many times is reported, not re-run forever
 PAUSE_NOTICE_TIMEOUT = 5.0
-DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # Discord's per-file limit where nothing better is known
 SWEEP_INTERVAL = 60.0  # how often expired interaction tokens and old clicks are erased
 POLL_INTERVAL = 2.0  # safety net under the wake-ups: also how soon an expired lease is noticed
 
@@ -48,21 +44,6 @@ POLL_INTERVAL = 2.0  # safety net under the wake-ups: also how soon an expired l
 def new_owner_id() -> str:
     """A name for this process's leases, unique among all processes sharing the database."""
     return f"{socket.gethostname()[:24]}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-@dataclass(eq=False)
-class Tracked:
-    """A job this process shows (waiting) or runs."""
-
-    job: Job
-    task: asyncio.Task[None] | None = None  # set while running here
-    started: float | None = None  # monotonic, while running here
-    shown: Progress | None = None
-    last_edit: float = 0.0
-    final: bool = False  # the result or failure is being shown: no more status edits
-    # Edits of the job's message are sent one at a time, so a slow status edit can never land
-    # after (and overwrite) the result.
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +88,18 @@ class JobEngine:
         self._clock = clock
         self._metrics = metrics or Metrics()  # counted but not served unless the process serves it
         self._tracked: dict[str, Tracked] = {}
+        self._runner = JobRunner(
+            owner=self.owner,
+            store=store,
+            producer=producer,
+            presenter=presenter,
+            metrics=self._metrics,
+            data_dir=data_dir,
+            job_timeout=job_timeout,
+            clock=clock,
+            show_generating=lambda tracked: self._refresh(tracked, force=True),
+            forget=self._untrack,
+        )
         self._background: list[asyncio.Task[None]] = []
         self._accepting = True
         self._claiming = True
@@ -234,7 +227,7 @@ class JobEngine:
             self._tracked[job.id] = tracked = Tracked(job)
         tracked.job, tracked.started = job, time.monotonic()
         self._metrics.job_started(job.request.model, waited=self._clock() - job.created_at)
-        tracked.task = asyncio.create_task(self._run(tracked), name=f"job-{job.id}")
+        tracked.task = asyncio.create_task(self._runner.run(tracked), name=f"job-{job.id}")
         log.info("job %s claimed by %s (run %d)", job.id, self.owner, job.attempts)
 
     async def _lease_loop(self) -> None:
@@ -262,114 +255,15 @@ class JobEngine:
                     tracked.final = True
                     tracked.task.cancel()
 
-    # ------------------------------------------------------------------ running
-    async def _run(self, tracked: Tracked) -> None:
-        job = tracked.job
-        # The task inherits the context of whatever started it (maybe another member's command).
-        bind_job(job.id, guild_id=job.guild_id, user_id=job.user_id)
-        notes = _notes(job)
-        outcome: JobOutcome | None = None  # stays None if this process stops before the job ends
-        try:
-            if job.attempts > 1 or job.delivery_nonce:  # it ran before: its result may be posted
-                delivery = await self._presenter.find_delivery(job)
-                if delivery is not None:
-                    tracked.final = True
-                    await self._store.mark_done(
-                        job.id, owner=self.owner, message_id=delivery.message_id, image_count=job.request.n,
-                        gateway_request_id=None, overflow_message_ids=delivery.overflow_message_ids,
-                        now=self._clock(),
-                    )  # fmt: skip
-                    log.info("job %s: its result was posted before the interruption", job.id)
-                    outcome = JobOutcome.DELIVERED
-                    return
-                if job.attempts > MAX_RUNS:
-                    raise RuntimeError(f"interrupted {job.attempts - 1} times")
-                notes = (*notes, Note.RERUN)
-                tracked.job = job = await self._add_note(job, Note.RERUN)
-            await self._refresh(tracked, force=True)
-            try:
-                async with asyncio.timeout(self._job_timeout):
-                    produced = await self._producer.produce(
-                        job,
-                        upload_limit=job.upload_limit or DEFAULT_UPLOAD_LIMIT,
-                        fetch_source=self._presenter.fetch_source,
-                    )
-            except TimeoutError:
-                raise GatewayTimeout(f"job exceeded {self._job_timeout:.0f}s") from None
-            bind(gateway_request_id=produced.request_id)
-            reencoded = sum(image.reencoded for image in produced.images)
-            self._metrics.images_made(job.request.model, len(produced.images), reencoded)
-            tracked.final = True
-            nonce = job.delivery_nonce or secrets.token_hex(8)
-            if not await self._store.mark_delivering(job.id, self.owner, nonce):
-                log.warning("job %s: lease lost before delivery; another process has it", job.id)
-                return
-            elapsed = time.monotonic() - (tracked.started or time.monotonic())
-            outcome = await self._deliver(tracked, produced, elapsed, notes)
-        except asyncio.CancelledError:
-            raise  # shutdown or a lost lease: the job stays in the database
-        except Exception as error:
-            outcome = await self._fail(tracked, error)
-        finally:
-            self._tracked.pop(job.id, None)
-            if outcome is not None:
-                ran = time.monotonic() - (tracked.started or time.monotonic())
-                self._metrics.job_finished(job.request.model, job.action, outcome, ran=ran)
-
-    async def _deliver(
-        self, tracked: Tracked, produced: Produced, elapsed: float, notes: tuple[Note, ...]
-    ) -> JobOutcome:
-        job = tracked.job
-        try:
-            async with tracked.lock:
-                delivery = await self._presenter.deliver(job, produced, elapsed=elapsed, notes=notes)
-        except Undeliverable as error:
-            kept = await asyncio.to_thread(keep_undelivered, self._data_dir, job.id, produced.images)
-            log.warning("job %s undeliverable (%s); images kept in %s", job.id, error, kept)
-            await self._store.mark_failed(job.id, owner=self.owner, error=f"undeliverable: {error}", now=self._clock())
-            return JobOutcome.UNDELIVERABLE
-        await self._store.mark_done(
-            job.id, owner=self.owner, message_id=delivery.message_id, image_count=len(produced.images),
-            gateway_request_id=produced.request_id, overflow_message_ids=delivery.overflow_message_ids,
-            now=self._clock(),
-        )  # fmt: skip
-        log.info("job %s delivered: images=%d", job.id, len(produced.images))
-        return JobOutcome.DELIVERED
-
-    async def _fail(self, tracked: Tracked, error: BaseException) -> JobOutcome:
-        tracked.final = True
-        job = tracked.job
-        error_id = None
-        if isinstance(error, GatewayError) and error.request_id:
-            bind(gateway_request_id=error.request_id)
-        if not isinstance(error, GatewayError):
-            error_id = secrets.token_hex(4)
-            log.error("job %s failed unexpectedly (error id %s)", job.id, error_id, exc_info=error)
-        else:
-            log.info("job %s failed: %s (%s)", job.id, type(error).__name__, error)
-        message_id = None
-        try:
-            async with tracked.lock:
-                message_id = await self._presenter.show_failure(job, error, error_id=error_id)
-        except Exception:
-            log.exception("job %s: could not report its failure", job.id)
-        await self._store.mark_failed(
-            job.id, owner=self.owner, error=f"{type(error).__name__}: {error}", message_id=message_id, now=self._clock()
-        )
-        return JobOutcome.FAILED if isinstance(error, GatewayError) else JobOutcome.ERROR
-
-    async def _add_note(self, job: Job, note: Note) -> Job:
-        if str(note) not in job.notes:
-            await self._store.add_note(job.id, str(note))
-            return await self._store.get(job.id) or job
-        return job
-
     # ------------------------------------------------------------------ status
+    def _untrack(self, job_id: str) -> None:
+        self._tracked.pop(job_id, None)
+
     async def _adopt_waiting(self) -> None:
         """Show the jobs a restart left waiting, noting that they carried on."""
         for job in await self._store.open_jobs():
             if job.status is Status.QUEUED and job.acknowledged_at is not None and job.id not in self._tracked:
-                self._tracked[job.id] = Tracked(await self._add_note(job, Note.RESUMED))
+                self._tracked[job.id] = Tracked(await add_note(self._store, job, Note.RESUMED))
         if self._tracked:
             log.info("resumed %d waiting jobs", len(self._tracked))
 
@@ -395,7 +289,7 @@ class JobEngine:
                 if tracked.task is None:
                     self._tracked.pop(tracked.job.id, None)
                 continue
-            notes = _notes(tracked.job)
+            notes = stored_notes(tracked.job)
             await self._refresh(tracked, Progress(Phase.QUEUED, place, overview.waiting, notes=notes), force=force)
 
     async def _refresh(self, tracked: Tracked, progress: Progress | None = None, *, force: bool = False) -> None:
@@ -404,7 +298,7 @@ class JobEngine:
             return
         if progress is None:
             elapsed = min(time.monotonic() - (tracked.started or time.monotonic()), ELAPSED_CAP)
-            notes = _notes(tracked.job)
+            notes = stored_notes(tracked.job)
             progress = Progress(Phase.GENERATING, elapsed=int(elapsed // ELAPSED_STEP * ELAPSED_STEP), notes=notes)
         if progress == tracked.shown:
             return
@@ -419,9 +313,3 @@ class JobEngine:
                 await self._presenter.show_progress(tracked.job, progress)
             except Exception:
                 log.exception("job %s: showing its status failed", tracked.job.id)
-
-
-def _notes(job: Job) -> tuple[Note, ...]:
-    """The job's stored notes that this version knows."""
-    known = {str(note) for note in Note}
-    return tuple(Note(key) for key in job.notes if key in known)

@@ -132,6 +132,7 @@ async def test_info_shows_every_parameter_ephemerally(bed: Bed) -> None:
     async with bed.bot():
         original = await generate(bed, "wan", prompt=long_prompt, palette="#112233, #445566, #778899", seed=7)
         same = await result_of(bed.discord, await bed.discord.click("bob", original, button(original, "same")))
+        await stored_job(bed, job_of(same), Status.DONE)  # the ending is recorded just after it is posted
         info = await reply_to(bed, await bed.discord.click("carol", same, button(same, "info")))
     assert info.ephemeral_to == bed.discord.users["carol"].id
     (embed,) = info.embeds
@@ -217,6 +218,7 @@ async def test_info_on_a_failure(bed: Bed) -> None:
     async with bed.bot() as bot:
         bot.gateway._sleep = _no_sleep  # type: ignore[method-assign]  # skip the real backoff waits
         failed = await result_of(bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="x"))
+        await stored_job(bed, job_of(failed), Status.FAILED)  # the ending is recorded just after it is shown
         info = await reply_to(bed, await bed.discord.click("alice", failed, button(failed, "info")))
     fields = {f["name"]: f["value"] for f in info.embeds[0]["fields"]}
     assert fields["Status"] == "failed" and "ServerError" in fields["Error"]
