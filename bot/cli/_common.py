@@ -45,7 +45,7 @@ class Command:
     name: str
     help: str
     run: Callable[[argparse.Namespace], ExitCode]
-    add_arguments: Callable[[argparse.ArgumentParser], None] = field(default=lambda parser: None)
+    add_arguments: Callable[[argparse.ArgumentParser], None] = field(default=lambda _parser: None)  # no options
 
 
 def package_version() -> str:

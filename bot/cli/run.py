@@ -30,10 +30,24 @@ log = logging.getLogger("bot")
 Entry = Callable[[Settings], Coroutine[Any, Any, None]]
 
 
+async def discord_answers(settings: Settings, stopping: asyncio.Event) -> bool:
+    """Wait until Discord accepts a login (``False``: stopped first); an answer other than yes or 401 aborts."""
+    try:
+        return await wait_for_discord(settings.discord_access, stopping)
+    except discord.LoginFailure:
+        raise
+    except discord.HTTPException as error:  # e.g. a 404: DISCORD_API_BASE_URL is not Discord's API
+        raise Abort(
+            f"Configuration error: Discord answered the login with HTTP {error.status} ({error.text or 'no text'}):"
+            " check DISCORD_API_BASE_URL.",
+            ExitCode.CONFIGURATION,
+        ) from None
+
+
 async def serve(settings: Settings) -> None:
     """Wait for Discord to answer, then connect and serve until closed, SIGTERM or SIGINT."""
     stopping = stop_signals()
-    if not await wait_for_discord(settings.discord_access, stopping):
+    if not await discord_answers(settings, stopping):
         return  # stopped while Discord was still out of reach
     async with open_bot(settings) as bot:
         runner = asyncio.create_task(bot.start(settings.discord_token.get()))

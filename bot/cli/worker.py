@@ -5,19 +5,18 @@ from __future__ import annotations
 import argparse
 import logging
 
-from bot.login import wait_for_discord
 from bot.settings import Settings
 from bot.worker import run_worker
 
 from ._common import SHUTDOWN_GRACE, Command, ExitCode, configure_logging, read_settings, startup_line, stop_signals
-from .run import run_until_stopped
+from .run import discord_answers, run_until_stopped
 
 log = logging.getLogger("bot")
 
 
 async def work(settings: Settings) -> None:
     """Wait for Discord to answer, then run jobs until SIGTERM or SIGINT."""
-    if await wait_for_discord(settings.discord_access, stop_signals()):
+    if await discord_answers(settings, stop_signals()):
         await run_worker(settings, grace=SHUTDOWN_GRACE)  # installs its own signal handlers
 
 

@@ -113,23 +113,25 @@ def _setting_missing(bed: Bed, tmp: Path) -> dict[str, str]:
     return {"GATEWAY_API_KEY": ""}
 
 
-@pytest.mark.parametrize(
-    ("breakage", "expected"),
-    [
-        (_wrong_token, "✗ Discord login: Discord refused DISCORD_TOKEN — reset the token"),
-        (_wrong_key, "✗ image gateway: 127.0.0.1:{gateway_port} refused GATEWAY_API_KEY with HTTP 401"),
-        (_closed_gateway, "✗ image gateway: 127.0.0.1:{port} is not reachable (connection refused) — check"),
-        (_database_is_a_directory, "✗ database: cannot open the SQLite database {tmp}/db: unable to open"),
-        (_data_dir_is_a_file, "✗ data directory: DATA_DIR {tmp}/file is not a directory: point DATA_DIR"),
-        (_data_dir_read_only, "✗ data directory: DATA_DIR /sys/kernel is not writable (Permission denied)"),
-        (_permission_missing, "✗ Discord permissions: in server {guild} the bot lacks Read Message History — "),
-        (_not_in_server, "✗ Discord permissions: the bot is not in server 123456789012345678 (DEV_GUILD_ID) — "),
-        (_setting_missing, "✗ settings: GATEWAY_API_KEY is not set: put your image gateway API key in .env."),
-    ],
-)
+# Each way to break the deployment → the start of the ✗ line that must name it.
+BREAKAGES: dict[Callable[[Bed, Path], dict[str, str]], str] = {
+    _wrong_token: "✗ Discord login: Discord refused DISCORD_TOKEN — reset the token",
+    _wrong_key: "✗ image gateway: 127.0.0.1:{gateway_port} refused GATEWAY_API_KEY with HTTP 401",
+    _closed_gateway: "✗ image gateway: 127.0.0.1:{port} is not reachable (connection refused) — check",
+    _database_is_a_directory: "✗ database: cannot open the SQLite database {tmp}/db: unable to open",
+    _data_dir_is_a_file: "✗ data directory: DATA_DIR {tmp}/file is not a directory: point DATA_DIR",
+    _data_dir_read_only: "✗ data directory: DATA_DIR /sys/kernel is not writable (Permission denied)",
+    _permission_missing: "✗ Discord permissions: in server {guild} the bot lacks Read Message History — ",
+    _not_in_server: "✗ Discord permissions: the bot is not in server 123456789012345678 (DEV_GUILD_ID) — ",
+    _setting_missing: "✗ settings: GATEWAY_API_KEY is not set: put your image gateway API key in .env.",
+}
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES, ids=lambda breakage: breakage.__name__.strip("_"))
 async def test_check_names_what_is_broken(
-    local_bed: Bed, tmp_path: Path, breakage: Callable[[Bed, Path], dict[str, str]], expected: str
+    local_bed: Bed, tmp_path: Path, breakage: Callable[[Bed, Path], dict[str, str]]
 ) -> None:
+    expected = BREAKAGES[breakage]
     env = breakage(local_bed, tmp_path)
     code, output = await run_cli(local_bed, "check", env=env)
     port = urlsplit(env.get("GATEWAY_BASE_URL", "")).port

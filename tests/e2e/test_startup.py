@@ -130,3 +130,11 @@ async def test_sigterm_while_waiting_for_discord_stops_at_once(local_bed: Bed) -
         await logged(child, "; retrying in 1s")
         assert await child.terminate(timeout=10) == 0
     assert child.output.rstrip().endswith("INFO    bot: stopped") and "Traceback" not in child.output
+
+
+async def test_an_api_url_that_is_not_discords_stops_start_up_with_one_sentence(local_bed: Bed) -> None:
+    code, output = await exit_of(local_bed, {"DISCORD_API_BASE_URL": f"{local_bed.discord.base_url}/not-the-api"})
+    assert code == 2
+    (line,) = [line for line in output.splitlines() if "INFO" not in line]  # after the start-up line
+    assert line.startswith("Configuration error: Discord answered the login with HTTP 404 (")
+    assert line.endswith("): check DISCORD_API_BASE_URL.")
