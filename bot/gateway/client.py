@@ -114,6 +114,8 @@ class GatewayClient:
             return ProbeResult(ProbeOutcome.UNREACHABLE, None, time.monotonic() - started, reason)
         except aiohttp.ClientError as exc:
             return ProbeResult(ProbeOutcome.SERVER_ERROR, None, time.monotonic() - started, type(exc).__name__)
+        if self._api_key:  # a gateway may quote the key it refuses: the result never carries it
+            text = text.replace(self._api_key, "***")
         return ProbeResult.from_answer(response.status, text, time.monotonic() - started)
 
     async def _post_with_retries(self, path: str, payload: dict[str, Any]) -> Any:
@@ -158,6 +160,8 @@ class GatewayClient:
             raise ServerError(f"connection to the gateway broke: {type(exc).__name__}") from None
         finally:
             self._observe(path, outcome, started)
+        if self._api_key:  # some gateways quote the key they were sent: it never goes further than here
+            text = text.replace(self._api_key, "***")
         try:
             body = json.loads(text) if text else None
         except ValueError:
@@ -186,7 +190,8 @@ class GatewayClient:
         )
 
     async def _image(self, item: dict[str, Any]) -> GeneratedImage:
-        revised = item.get("revised_prompt") or None
+        revised = item.get("revised_prompt") if isinstance(item.get("revised_prompt"), str) else None
+        revised = revised or None  # often "" (qwen's synchronous API does not return it)
         if isinstance(item.get("b64_json"), str) and item["b64_json"]:
             data = await asyncio.to_thread(_decode_b64, item["b64_json"])
             return GeneratedImage(data=data, revised_prompt=revised)

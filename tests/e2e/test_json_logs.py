@@ -2,14 +2,14 @@
 
 The bot runs at DEBUG (discord.py then logs its HTTP routes and raw gateway events, interaction
 tokens included) with canary credentials, through a delivered job, a failure whose gateway error
-quotes the API key back (as some gateways do), and an unexpected crash inside a job (a gateway
-answer whose ``revised_prompt`` changed shape, which nothing expects).
+quotes the API key back (as some gateways do), and an unexpected crash inside a job (injected by
+``crash_hook/sitecustomize.py``, with the key in the exception's message).
 """
 
 from __future__ import annotations
 
-import base64
 import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,8 +21,8 @@ from aiohttp import web
 from tests.bed import Bed
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.gateway import FakeGateway
-from tests.fakes.images import render_png
 from tests.fakes.server import serve
+from tests.paths import PROJECT
 
 from .helpers import result_of
 
@@ -32,10 +32,9 @@ CANARY_KEY = "sk-canary-gateway-key-9876543210"
 
 @dataclass
 class CandidGateway(FakeGateway):
-    """The local gateway, plus two answers real gateways give: a 401 quoting the key it was sent, schema drift."""
+    """The local gateway, plus an answer real gateways give: a 401 quoting the key it was sent."""
 
     quote_key_next: bool = False
-    drift_next: bool = False
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if self.quote_key_next:
@@ -43,13 +42,7 @@ class CandidGateway(FakeGateway):
             sent = request.headers.get("Authorization", "").removeprefix("Bearer ")
             error = {"message": f"Incorrect API key provided: {sent} (request id: fake-quote)", "code": "invalid_key"}
             return web.json_response({"error": {**error, "type": "invalid_request_error"}}, status=401)
-        response = await super()._handle(request)
-        if self.drift_next and response.status == 200:
-            self.drift_next = False
-            png = base64.b64encode(render_png("drift", 64, 64)).decode()
-            item = {"b64_json": png, "revised_prompt": {"text": "a fox, detailed"}}  # was a string
-            return web.json_response({"created": 1, "data": [item], "metadata": {"request_id": "fake-drift"}})
-        return response
+        return await super()._handle(request)
 
 
 @asynccontextmanager
@@ -67,12 +60,12 @@ async def test_json_log_binds_ids_and_never_shows_a_secret(tmp_path: Path) -> No
     async with candid_bed(tmp_path / "data") as bed:
         gateway = bed.gateway
         assert isinstance(gateway, CandidGateway)
-        async with bed.bot_process() as bot:
+        hooked = f"{Path(__file__).parent / 'crash_hook'}{os.pathsep}{PROJECT}"
+        async with bed.bot_process(env={"PYTHONPATH": hooked}) as bot:
             fine = await result_of(bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="fine"))
             gateway.quote_key_next = True
             refused = await result_of(bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="key"))
-            gateway.drift_next = True
-            crashed = await result_of(bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="drift"))
+            crashed = await result_of(bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="crash"))
             assert await bot.terminate() == 0
         output = bot.output
         interaction_tokens = [interaction.token for interaction in bed.discord.interactions.values()]
@@ -104,7 +97,7 @@ async def test_json_log_binds_ids_and_never_shows_a_secret(tmp_path: Path) -> No
     assert delivered["gateway_request_id"]
     assert one(entries, ids[1], "failed")["gateway_request_id"] == "fake-quote"
     crash = one(entries, ids[2], "failed unexpectedly")
-    assert crash["level"] == "ERROR" and "AttributeError: 'dict' object has no attribute" in crash["traceback"]
+    assert crash["level"] == "ERROR" and "RuntimeError: unexpected state while holding ***" in crash["traceback"]
     assert crash["traceback"].startswith("Traceback (most recent call last)")
 
 

@@ -65,6 +65,7 @@ class FakeGateway:
     _files: dict[str, tuple[bytes, float]] = field(default_factory=dict)
     base_url: str = ""
     hold: asyncio.Event | None = None  # when set, requests wait here until the test releases them
+    revised_prompt_override: Any = None  # what `revised_prompt` holds instead of "" (schema drift)
 
     def fail_next(self, fault: Fault | ErrorAnswer, times: int = 1) -> None:
         """Make the next ``times`` generation requests fail with ``fault``."""
@@ -133,7 +134,7 @@ class FakeGateway:
                 width, height,
                 style=self.image_style,
             )  # fmt: skip
-            item: dict[str, Any] = {"revised_prompt": ""}
+            item: dict[str, Any] = {"revised_prompt": self.revised_prompt_override or ""}
             if fmt == "b64_json":
                 item["b64_json"] = base64.b64encode(png).decode()
             else:

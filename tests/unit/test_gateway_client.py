@@ -92,6 +92,26 @@ async def test_unauthorized_and_key_not_leaked(
     assert "sk-wrong-secret" not in caplog.text and "sk-wrong-secret" not in str(info.value)
 
 
+async def test_a_key_quoted_back_by_the_gateway_goes_no_further(
+    fake_gateway: FakeGateway, http: aiohttp.ClientSession
+) -> None:
+    client, _ = make_client(fake_gateway, http)
+    fake_gateway.fail_next_with(401, "invalid_api_key", f"Incorrect API key provided: {API_KEY} (request id: q)")
+    with pytest.raises(Unauthorized) as info:
+        await client.generate(REQUEST)
+    assert API_KEY not in str(info.value) and "Incorrect API key provided: ***" in info.value.message
+    assert info.value.request_id == "q"
+
+
+async def test_a_revised_prompt_of_another_shape_is_ignored(
+    fake_gateway: FakeGateway, http: aiohttp.ClientSession
+) -> None:
+    client, _ = make_client(fake_gateway, http, response_format="b64_json")
+    fake_gateway.revised_prompt_override = {"text": "a fox, detailed"}  # a gateway build that changed the shape
+    result = await client.generate(REQUEST)
+    assert len(result.images) == 2 and all(image.revised_prompt is None for image in result.images)
+
+
 @pytest.mark.parametrize(
     ("fault", "error", "code"),
     [
