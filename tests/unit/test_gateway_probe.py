@@ -104,3 +104,15 @@ def test_the_gateways_own_words_are_kept_short() -> None:
     result = ProbeResult.from_answer(400, body, 0.01)
     assert result.outcome is ProbeOutcome.KEY_ACCEPTED and len(result.detail) == 200
     assert ProbeResult.from_answer(404, "404 page not found\n", 0.01).detail == "404 page not found"
+
+
+async def test_a_key_the_gateway_quotes_back_is_not_kept(http: aiohttp.ClientSession) -> None:
+    async def quoting(request: web.Request) -> web.Response:
+        message = f"Invalid token {request.headers['Authorization']}"
+        return web.json_response({"error": {"message": message, "code": "invalid_api_key"}}, status=401)
+
+    app = web.Application()
+    app.router.add_post("/v1/images/generations", quoting)
+    async with serve(app) as base_url:
+        result = await client(http, base_url, key="sk-quoted-back-1234").probe()
+    assert (result.outcome, result.detail) == (ProbeOutcome.KEY_REFUSED, "Invalid token Bearer ***")
