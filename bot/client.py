@@ -7,16 +7,16 @@ import hashlib
 import json
 import logging
 import secrets
-import time
 from collections.abc import Callable
 from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.catalogue import SEED_MAX
 from bot.gateway import GatewayClient
+from bot.heartbeat import Heartbeat
 from bot.jobs import JobEngine
 from bot.logs import bind_interaction
 from bot.metrics import Metrics
@@ -29,9 +29,6 @@ from bot.wiring import make_engine
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.imagine", "cogs.jobs", "cogs.results")
-HEARTBEAT_FILE = "heartbeat"  # touched while connected; read by `python -m bot.healthcheck`
-HEARTBEAT_SECONDS = 30
-HEALTHY_BEAT_AGE = 3 * HEARTBEAT_SECONDS  # /healthz: the heartbeat task ran this recently (the loop turns)
 
 
 def random_seed() -> int:
@@ -89,7 +86,7 @@ class ImagineBot(commands.AutoShardedBot):
         self.random_seed = seed_source
         policy = RetentionPolicy(undelivered_days=settings.undelivered_days, record_days=settings.retention_days)
         self.retention = Retention(storage.jobs, settings.data_dir, policy, metrics=metrics)
-        self._last_beat: float | None = None  # monotonic time of the last heartbeat
+        self.heartbeat = Heartbeat(settings.data_dir, alive=lambda: self.is_ready() and not self.is_closed())
         self.tree.error(self.on_app_command_error)
 
     async def setup_hook(self) -> None:
@@ -97,10 +94,10 @@ class ImagineBot(commands.AutoShardedBot):
             await self.load_extension(extension)
         await self.sync_commands()
         await self.jobs.start()
-        self.heartbeat.start()
         self.retention.start()
 
     async def close(self) -> None:
+        await self.heartbeat.stop()
         await self.retention.stop()
         if not hasattr(self, "_AutoShardedClient__queue"):
             # discord.py 2.7's AutoShardedClient.close() posts to an event queue that connect() makes;
@@ -112,8 +109,7 @@ class ImagineBot(commands.AutoShardedBot):
         """Connected to Discord, and the event loop turns (the heartbeat ran recently): for ``/healthz``."""
         shards = self.shards.values()
         connected = self.is_ready() and not self.is_closed() and bool(shards) and not any(s.is_closed() for s in shards)
-        beat = self._last_beat
-        return connected and beat is not None and time.monotonic() - beat < HEALTHY_BEAT_AGE
+        return connected and self.heartbeat.recent()
 
     async def shutdown(self, grace: float) -> None:
         """Graceful stop: running jobs get ``grace`` seconds, the rest stay queued for the next start."""
@@ -135,19 +131,8 @@ class ImagineBot(commands.AutoShardedBot):
         await self.storage.set_meta(key, digest)
         log.info("synced %d slash commands %s", len(synced), f"to guild {guild.id}" if guild else "globally")
 
-    @tasks.loop(seconds=HEARTBEAT_SECONDS)
-    async def heartbeat(self) -> None:
-        """Prove liveness to the container's health check: connected and the loop is turning."""
-        if self.is_ready() and not self.is_closed():
-            path = self.settings.data_dir / HEARTBEAT_FILE
-            await asyncio.to_thread(path.touch)
-            self._last_beat = time.monotonic()
-
-    @heartbeat.before_loop
-    async def _first_heartbeat_when_ready(self) -> None:
-        await self.wait_until_ready()
-
     async def on_ready(self) -> None:
+        self.heartbeat.start()  # the first beat right after READY
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
 
     async def on_app_command_error(

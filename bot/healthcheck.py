@@ -1,4 +1,4 @@
-"""Container health check: healthy while the bot's heartbeat file is fresh.
+"""Container health check: healthy while this container's process (bot or worker) beats.
 
 Run as ``python -m bot.healthcheck``; exits 0 when healthy, 1 otherwise.
 """
@@ -10,14 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-from bot.client import HEARTBEAT_FILE, HEARTBEAT_SECONDS
-
-MAX_AGE = 3 * HEARTBEAT_SECONDS
+from bot.heartbeat import MAX_AGE, heartbeat_path
 
 
 def main() -> int:
-    """Check the heartbeat written by the running bot."""
-    path = Path(os.environ.get("DATA_DIR") or "data") / HEARTBEAT_FILE
+    """Check the heartbeat written by the process running beside this check."""
+    path = heartbeat_path(Path(os.environ.get("DATA_DIR") or "data"))
     try:
         age = time.time() - path.stat().st_mtime
     except FileNotFoundError:

@@ -1,9 +1,10 @@
-"""The bot's lifetimes in one place: HTTP session, database, gateway client, bot, metrics server."""
+"""Process lifetimes in one place: HTTP session, database, gateway client, metrics, and the bot or worker."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from dataclasses import dataclass
 
 import aiohttp
 import discord.gateway
@@ -14,22 +15,29 @@ from bot.client import ImagineBot
 from bot.gateway import GatewayClient
 from bot.metrics import Metrics, serve_metrics
 from bot.settings import Settings
-from bot.storage import open_storage
+from bot.storage import Storage, open_storage
+from bot.worker import Worker
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What every process of the bot works with."""
+
+    storage: Storage
+    gateway: GatewayClient
+    metrics: Metrics
 
 
 @asynccontextmanager
-async def open_bot(settings: Settings) -> AsyncIterator[ImagineBot]:
-    """Open everything the bot needs, yield it ready to ``start``, and close it all after."""
+async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    """Open the HTTP session, the database and the gateway client; close them all after."""
     # Both default to Discord itself; operators may point them at proxies (and tests at a local Discord).
     if settings.discord_api_base_url:
         discord.http.Route.BASE = settings.discord_api_base_url
     if settings.discord_gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
     metrics = Metrics()
-    async with (
-        aiohttp.ClientSession() as session,
-        open_storage(settings.database_url) as storage,
-    ):
+    async with aiohttp.ClientSession() as session, open_storage(settings.database_url) as storage:
         gateway = GatewayClient(
             session,
             base_url=settings.gateway_base_url,
@@ -38,19 +46,39 @@ async def open_bot(settings: Settings) -> AsyncIterator[ImagineBot]:
             timeout=settings.gateway_timeout,
             observer=metrics,
         )
-        bot = ImagineBot(settings=settings, storage=storage, gateway=gateway, metrics=metrics)
-        async with bot, _metrics_server(bot, settings):
+        yield Services(storage, gateway, metrics)
+
+
+@asynccontextmanager
+async def open_bot(settings: Settings) -> AsyncIterator[ImagineBot]:
+    """Open everything the bot needs, yield it ready to ``start``, and close it all after."""
+    async with open_services(settings) as services:
+        bot = ImagineBot(
+            settings=settings, storage=services.storage, gateway=services.gateway, metrics=services.metrics
+        )
+        async with bot, _metrics_server(settings, services, bot.healthy):
             yield bot
 
 
-def _metrics_server(bot: ImagineBot, settings: Settings) -> AbstractAsyncContextManager[None]:
-    """``/metrics`` and ``/healthz`` for as long as the bot lives, if ``METRICS_PORT`` is set."""
+@asynccontextmanager
+async def open_worker(settings: Settings) -> AsyncIterator[Worker]:
+    """Open everything a worker needs, yield it ready to ``login``, and close it all after."""
+    async with open_services(settings) as services:
+        worker = Worker(settings=settings, storage=services.storage, gateway=services.gateway, metrics=services.metrics)
+        async with worker, _metrics_server(settings, services, worker.healthy):
+            yield worker
+
+
+def _metrics_server(
+    settings: Settings, services: Services, healthy: Callable[[], bool]
+) -> AbstractAsyncContextManager[None]:
+    """``/metrics`` and ``/healthz`` for as long as the process lives, if ``METRICS_PORT`` is set."""
     if settings.metrics_port is None:
         return nullcontext()
 
     async def job_counts() -> Mapping[str, int]:
-        return {str(status): count for status, count in (await bot.storage.jobs.count_by_status()).items()}
+        return {str(status): count for status, count in (await services.storage.jobs.count_by_status()).items()}
 
     return serve_metrics(
-        bot.metrics, host=settings.metrics_host, port=settings.metrics_port, healthy=bot.healthy, job_counts=job_counts
+        services.metrics, host=settings.metrics_host, port=settings.metrics_port, healthy=healthy, job_counts=job_counts
     )

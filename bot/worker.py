@@ -7,20 +7,16 @@ while its token is valid, then the bot token, exactly as in the bot process.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-import aiohttp
 import discord
-import discord.http
 
 from bot.gateway import GatewayClient
+from bot.heartbeat import Heartbeat
 from bot.jobs import JobEngine
+from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.storage import Storage, open_storage
+from bot.storage import Storage
 from bot.wiring import make_engine
 
 log = logging.getLogger(__name__)
@@ -29,48 +25,37 @@ log = logging.getLogger(__name__)
 class Worker(discord.Client):
     """A REST-only Discord client that runs the job engine."""
 
-    def __init__(self, *, settings: Settings, storage: Storage, gateway: GatewayClient) -> None:
-        super().__init__(intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none())
+    def __init__(self, *, settings: Settings, storage: Storage, gateway: GatewayClient, metrics: Metrics) -> None:
+        super().__init__(
+            intents=discord.Intents.none(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            http_trace=metrics.discord_trace(),
+        )
         self.settings = settings
         self.storage = storage
-        self.jobs: JobEngine = make_engine(self, settings, storage, gateway)
+        self.metrics = metrics
+        self.jobs: JobEngine = make_engine(self, settings, storage, gateway, metrics)
+        self.heartbeat = Heartbeat(settings.data_dir, alive=self.healthy_engine)
+        self._started = False
 
     async def setup_hook(self) -> None:
         # Called by login(): the application id is known, so interaction webhooks can be used.
         await self.jobs.start(adopt_waiting=False)
+        self._started = True
+        await self.heartbeat.beat()  # healthy from the moment it says it is ready
+        self.heartbeat.start()
         log.info("worker %s ready", self.jobs.owner)
+
+    def healthy_engine(self) -> bool:
+        """Logged in, and the engine takes jobs."""
+        return self._started and not self.is_closed() and self.jobs.taking_jobs
+
+    def healthy(self) -> bool:
+        """For ``/healthz``: the engine takes jobs and the event loop turns (the heartbeat is recent)."""
+        return self.healthy_engine() and self.heartbeat.recent()
 
     async def shutdown(self, grace: float) -> None:
         """Let running jobs finish for ``grace`` seconds, give the rest back, log out."""
+        await self.heartbeat.stop()
         await self.jobs.shutdown(grace)
         await self.close()
-
-
-@asynccontextmanager
-async def open_worker(settings: Settings) -> AsyncIterator[Worker]:
-    """Open what a worker needs (HTTP session, database, gateway client) and close it all after."""
-    if settings.discord_api_base_url:
-        discord.http.Route.BASE = settings.discord_api_base_url
-    async with aiohttp.ClientSession() as session, open_storage(settings.database_url) as storage:
-        gateway = GatewayClient(
-            session,
-            base_url=settings.gateway_base_url,
-            api_key=settings.gateway_api_key.get(),
-            response_format=settings.gateway_response_format,
-            timeout=settings.gateway_timeout,
-        )
-        async with Worker(settings=settings, storage=storage, gateway=gateway) as worker:
-            yield worker
-
-
-async def run_worker(settings: Settings, *, grace: float) -> None:
-    """Log in to Discord's REST API and run jobs until SIGTERM or SIGINT."""
-    loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
-    async with open_worker(settings) as worker:
-        await worker.login(settings.discord_token.get())
-        await stopping.wait()
-        log.info("worker shutting down: %d jobs running here", worker.jobs.running)
-        await worker.shutdown(grace)

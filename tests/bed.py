@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -117,7 +118,7 @@ class Bed:
         """Run ``python -m bot worker`` (no gateway connection) until it says it is ready."""
         async with self.bot_process(wait=False, argv=("-m", "bot", "worker"), env=env) as worker:
             async with asyncio.timeout(30):
-                while " ready" not in worker.output:  # another process: only its log to watch
+                while not re.search(r"worker \S+ ready", worker.output):  # another process: only its log to watch
                     if worker.process.returncode is not None:
                         raise RuntimeError(f"worker exited with {worker.process.returncode}:\n{worker.output}")
                     await asyncio.sleep(0.05)

@@ -106,6 +106,11 @@ class JobEngine:
         self._claim_lock = asyncio.Lock()
 
     @property
+    def taking_jobs(self) -> bool:
+        """Started, not stopping, and its loops alive."""
+        return self._claiming and bool(self._background) and not any(t.done() for t in self._background)
+
+    @property
     def running(self) -> int:
         """Jobs running in this process."""
         return sum(1 for t in self._tracked.values() if t.task is not None)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import struct
+
+import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.storage import Job, Status, open_storage
 from tests.bed import Bed
@@ -67,3 +71,28 @@ async def stored_job(bed: Bed, job_id: str, status: Status, timeout: float = 10.
         while (job := await storage.jobs.get(job_id)) is None or job.status is not status:  # noqa: ASYNC110
             await asyncio.sleep(0.02)  # another process's database: nothing to wait on but the rows
     return job
+
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def scrape(http: aiohttp.ClientSession, base: str) -> Samples:
+    async with http.get(f"{base}/metrics") as response:
+        assert response.status == 200
+        text = await response.text()
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
 import aiohttp
-from prometheus_client.parser import text_string_to_metric_families
 
 from bot.client import ImagineBot
 from bot.gateway.client import DOWNLOAD_ENDPOINT, GENERATIONS_PATH
@@ -23,18 +21,10 @@ from tests.bed import Bed, open_bed
 from tests.fakes.discord import Message
 from tests.fakes.gateway import QWEN, Fault
 
-from .helpers import result_of
+from .helpers import Samples, free_port, result_of, scrape, value
 
 T = TypeVar("T")
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 MODEL = {"model": QWEN}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def serve_metrics_from(bed: Bed) -> str:
@@ -42,21 +32,6 @@ def serve_metrics_from(bed: Bed) -> str:
     port = free_port()
     bed.extra_env["METRICS_PORT"] = str(port)
     return f"http://127.0.0.1:{port}"
-
-
-async def scrape(http: aiohttp.ClientSession, base: str) -> Samples:
-    async with http.get(f"{base}/metrics") as response:
-        assert response.status == 200
-        text = await response.text()
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
-
-
-def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
 
 
 async def until(probe: Callable[[], Awaitable[T | None]], timeout: float = 15.0) -> T:

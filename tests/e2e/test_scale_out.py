@@ -7,13 +7,14 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from tests.bed import Bed, open_bed
 from tests.databases import postgres_schema
 from tests.fakes.discord import Interaction, Message
 
-from .helpers import attachment_bytes, expected_images, last_body, result_of
+from .helpers import Samples, attachment_bytes, expected_images, free_port, last_body, result_of, scrape, value
 
 
 @pytest.fixture
@@ -122,3 +123,31 @@ async def test_cancel_on_the_bot_process_stops_a_job_queued_for_the_workers(shar
         assert len((await result_of(bed.discord, running, timeout=20)).attachments) == 1
         await asyncio.sleep(0.5)
     assert cancel.acknowledged and prompts(bed) == Counter({"running": 1})
+
+
+async def test_a_worker_serves_its_own_metrics_and_health(shared_bed: Bed) -> None:
+    bed = shared_bed
+    scaled(bed, MAX_CONCURRENT_JOBS="1")
+    port = free_port()
+    async with (
+        bed.bot_process(),
+        bed.worker_process(env={"METRICS_PORT": str(port)}) as worker,
+        aiohttp.ClientSession() as http,
+    ):
+        base = f"http://127.0.0.1:{port}"
+        async with http.get(f"{base}/healthz") as health:
+            assert health.status == 200
+        interactions = [await imagine(bed, user, f"counted {user}") for user in ("alice", "bob", "carol", "dave")]
+        for interaction in interactions:
+            await result_of(bed.discord, interaction, timeout=30)
+        claimed = worker.output.count(" claimed by ")
+
+        def finished(samples: Samples) -> float:
+            return sum(v for (name, _), v in samples.items() if name == "imagine_jobs_finished_total")
+
+        async with asyncio.timeout(10):  # a job is counted just after its result is posted
+            while finished(samples := await scrape(http, base)) != claimed:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+    assert claimed >= 1  # this worker's own jobs, counted by this worker
+    assert value(samples, "imagine_queue_depth", state="queued") == 0  # read from the shared database
+    assert any(bed.data_dir.glob("heartbeat-*"))  # for the container's health check
