@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from .error_table import error_from_response
+from .errors import QuotaExhausted
+
 PROBE_TIMEOUT = 15.0  # seconds: refusing a malformed body is quick; a generation timeout would hide a hang
 PROBE_MODEL = "qwen-image-2.0-pro"  # a real model, so the request is routed and then refused as invalid
 PROBE_BODY: dict[str, Any] = {
@@ -27,7 +30,6 @@ PROBE_BODY: dict[str, Any] = {
     "seed": 0,
     "response_format": "url",
 }
-_QUOTA_CODES = ("insufficient_user_quota", "pre_consume_token_quota_failed")
 _DETAIL_LIMIT = 200
 
 
@@ -62,13 +64,13 @@ class ProbeResult:
     @classmethod
     def from_answer(cls, status: int, text: str, latency: float) -> ProbeResult:
         """Read the gateway's answer to the probe body."""
-        message, code = _error_fields(text)
+        message = _error_message(text)
         if status in (400, 422):
             outcome = ProbeOutcome.KEY_ACCEPTED
         elif status in (401, 403):
             outcome = ProbeOutcome.KEY_REFUSED
-        elif status == 429:
-            quota = any(marker in f"{code} {message}".lower() for marker in _QUOTA_CODES)
+        elif status == 429:  # the same reading as for a generation: a rate limit is not a quota
+            quota = isinstance(error_from_response(status, _json_or_none(text)), QuotaExhausted)
             outcome = ProbeOutcome.QUOTA_EXHAUSTED if quota else ProbeOutcome.RATE_LIMITED
         elif status in (404, 405):
             outcome = ProbeOutcome.NOT_FOUND
@@ -79,15 +81,19 @@ class ProbeResult:
         return cls(outcome, status, latency, message[:_DETAIL_LIMIT])
 
 
-def _error_fields(text: str) -> tuple[str, str]:
-    """``error.message`` and ``error.code`` of an OpenAI-style error body (empty when absent)."""
+def _json_or_none(text: str) -> Any:
     try:
-        body = json.loads(text) if text else None
+        return json.loads(text) if text else None
     except ValueError:
-        return text.strip().splitlines()[0] if text.strip() else "", ""
+        return None
+
+
+def _error_message(text: str) -> str:
+    """``error.message`` of an OpenAI-style error body (the first line of a body that is not JSON)."""
+    body = _json_or_none(text)
+    if body is None:
+        return text.strip().splitlines()[0] if text.strip() else ""
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
-        return str(error.get("message") or ""), str(error.get("code") or "")
-    if isinstance(error, str):
-        return error, ""
-    return "", ""
+        return str(error.get("message") or "")
+    return error if isinstance(error, str) else ""
