@@ -56,6 +56,10 @@ class SqliteDatabase:
         """Open (creating if needed) the database file at ``path``."""
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Opened once without aiosqlite first: a file that cannot be opened fails here, cleanly.
+            # (aiosqlite's worker thread, after a failed connect, reports to an event loop that may
+            # be closed by then, and prints a traceback on its way out.)
+            await asyncio.to_thread(lambda: sqlite3.connect(path).close())
             connection = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, sqlite3.Error) as error:
             raise DatabaseUnavailable(f"cannot open the SQLite database {path}: {error}") from None
