@@ -84,6 +84,32 @@ async def bounded(n: int, concurrency: int, make: Callable[[int], Any]) -> list[
     return list(await asyncio.gather(*(one(i) for i in range(n))))
 
 
+SMALL = {"prompt": "bench", "size": "512*512", "seed": 1}
+
+
+async def ack_burst(bed: Bed, quick: bool) -> dict[str, float]:
+    """Acknowledgement latency under a burst of 200 commands in one second (gateway latency 0.5 s)."""
+    bed.gateway.latency = 0.5
+    burst = 50 if quick else 200
+    started: list[Interaction] = []
+
+    async def burst_job(i: int) -> float:
+        await asyncio.sleep(i / burst)
+        return await job(bed, {**SMALL, "seed": i}, started)
+
+    await asyncio.gather(*(burst_job(i) for i in range(burst)))
+    acks = [i.ack_latency or float("nan") for i in started]
+    return {"ack latency p50, ms": pct(acks, 50) * 1000, "ack latency p99, ms": pct(acks, 99) * 1000}
+
+
+async def throughput(bed: Bed, total: int) -> float:
+    """Jobs per second with an instant gateway, 25 at a time."""
+    bed.gateway.latency = 0.0
+    t1 = time.monotonic()
+    await bounded(total, 25, lambda i: job(bed, {**SMALL, "seed": 10_000 + i}))
+    return total / (time.monotonic() - t1)
+
+
 def lag_p99(lag_file: Path, since: float, until: float) -> float:
     samples = []
     for line in lag_file.read_text().splitlines():
@@ -106,21 +132,9 @@ async def measure(name: str, quick: bool) -> dict[str, float]:
             async with launcher as process:
                 figures["cold start to READY, s"] = time.monotonic() - t0
                 pid = process.process.pid
-                small = {"prompt": "bench", "size": "512*512", "seed": 1}
 
                 # 1. acknowledgement latency under a burst of 200 commands in 1 s
-                bed.gateway.latency = 0.5
-                burst = 50 if quick else 200
-                started: list[Interaction] = []
-
-                async def burst_job(i: int) -> float:
-                    await asyncio.sleep(i / burst)
-                    return await job(bed, {**small, "seed": i}, started)
-
-                await asyncio.gather(*(burst_job(i) for i in range(burst)))
-                acks = [i.ack_latency or float("nan") for i in started]
-                figures["ack latency p50, ms"] = pct(acks, 50) * 1000
-                figures["ack latency p99, ms"] = pct(acks, 99) * 1000
+                figures |= await ack_burst(bed, quick)
 
                 # 2. overhead beyond gateway time, 2K PNG (realistic ≈ 4 MB each)
                 bed.gateway.latency = GATEWAY_LATENCY
@@ -141,13 +155,10 @@ async def measure(name: str, quick: bool) -> dict[str, float]:
                 figures["event-loop lag p99, ms"] = lag_p99(lag_file, since, time.time())
 
                 # 4. throughput with an instant gateway, then RSS after 1000 jobs
-                bed.gateway.latency = 0.0
                 bed.gateway.image_style = "flat"
                 total = 200 if quick else 1000
                 rss_before = rss_mib(pid)
-                t1 = time.monotonic()
-                await bounded(total, 25, lambda i: job(bed, {**small, "seed": 10_000 + i}))
-                figures["throughput, jobs/s"] = total / (time.monotonic() - t1)
+                figures["throughput, jobs/s"] = await throughput(bed, total)
                 figures[f"RSS after {total} more jobs, MiB"] = rss_mib(pid)
                 figures[f"RSS growth during those {total} jobs, MiB"] = rss_mib(pid) - rss_before
             errors = [e for e in bed.discord.errors if e[1] >= 400]
@@ -166,24 +177,8 @@ async def measure_scale_out(database_url: str, workers: int, quick: bool) -> dic
             )
             for _ in range(workers):
                 await stack.enter_async_context(bed.worker_process(env={**env, "LOG_LEVEL": "INFO"}))
-            small = {"prompt": "bench", "size": "512*512", "seed": 1}
-            bed.gateway.latency = 0.5
-            burst = 50 if quick else 200
-            started: list[Interaction] = []
-
-            async def burst_job(i: int) -> float:
-                await asyncio.sleep(i / burst)
-                return await job(bed, {**small, "seed": i}, started)
-
-            await asyncio.gather(*(burst_job(i) for i in range(burst)))
-            acks = [i.ack_latency or float("nan") for i in started]
-            figures["ack latency p50, ms"] = pct(acks, 50) * 1000
-            figures["ack latency p99, ms"] = pct(acks, 99) * 1000
-            bed.gateway.latency = 0.0
-            total = 200 if quick else 1000
-            t1 = time.monotonic()
-            await bounded(total, 25, lambda i: job(bed, {**small, "seed": 10_000 + i}))
-            figures["throughput, jobs/s"] = total / (time.monotonic() - t1)
+            figures |= await ack_burst(bed, quick)
+            figures["throughput, jobs/s"] = await throughput(bed, 200 if quick else 1000)
             figures["Discord errors"] = float(len([e for e in bed.discord.errors if e[1] >= 400]))
     return figures
 

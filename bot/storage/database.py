@@ -7,6 +7,8 @@ accept; each backend adapts them. Two backends implement :class:`Database`:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -62,6 +64,23 @@ class Database(Session, Protocol):
 
     async def close(self) -> None:
         """Release connections and background tasks."""
+
+
+class WorkSignal:
+    """This process's side of the queue's wake-ups: set by a notification, cleared by the waiter."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    async def wait(self, timeout: float) -> None:
+        """Return once set (then clear it), or after ``timeout`` seconds."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._event.wait()
+        self._event.clear()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from .database import DatabaseUnavailable, DatabaseUrl, Dialect, Params, Row, Session
+from .database import DatabaseUnavailable, DatabaseUrl, Dialect, Params, Row, Session, WorkSignal
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class PostgresDatabase:
         self._conninfo = conninfo
         self._channel = channel  # per schema: test runs in one database never wake each other
         self._lock_key = lock_key
-        self._work = asyncio.Event()
+        self._work = WorkSignal()
         self._listener: asyncio.Task[None] | None = None
 
     @classmethod
@@ -117,10 +117,7 @@ class PostgresDatabase:
         await self.execute("SELECT pg_notify(?, '')", (self._channel,))
 
     async def wait_for_work(self, timeout: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await self._work.wait()
-        self._work.clear()
+        await self._work.wait(timeout)
 
     async def close(self) -> None:
         if self._listener is not None:

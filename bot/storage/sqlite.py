@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +11,7 @@ from typing import cast
 
 import aiosqlite
 
-from .database import DatabaseUnavailable, Dialect, Params, Row, Session
+from .database import DatabaseUnavailable, Dialect, Params, Row, Session, WorkSignal
 
 
 class _Statements:
@@ -48,7 +47,7 @@ class SqliteDatabase:
         self._connection = connection
         self._statements = _Statements(connection)
         self._lock = asyncio.Lock()
-        self._work = asyncio.Event()
+        self._work = WorkSignal()
 
     @classmethod
     @asynccontextmanager
@@ -110,10 +109,7 @@ class SqliteDatabase:
         self._work.set()
 
     async def wait_for_work(self, timeout: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await self._work.wait()
-        self._work.clear()
+        await self._work.wait(timeout)
 
     async def close(self) -> None:
         await self._connection.close()

@@ -69,8 +69,7 @@ async def act_on_button(
 
 async def _cancel(bot: ImagineBot, interaction: discord.Interaction[Any], job: Job) -> None:
     """The requester or a moderator (Manage Messages) may cancel a job that is still waiting."""
-    is_moderator = isinstance(interaction.user, discord.Member) and interaction.permissions.manage_messages
-    if interaction.user.id != job.user_id and not is_moderator:
+    if not _requester_or_moderator(interaction, job):
         await interaction.response.send_message(
             f"Only <@{job.user_id}> or a moderator (Manage Messages) can cancel this job.",
             ephemeral=True,
@@ -105,8 +104,7 @@ async def _variation(bot: ImagineBot, interaction: discord.Interaction[Any], job
 
 
 async def _delete(interaction: discord.Interaction[Any], job: Job) -> None:
-    is_moderator = isinstance(interaction.user, discord.Member) and interaction.permissions.manage_messages
-    if interaction.user.id != job.user_id and not is_moderator:
+    if not _requester_or_moderator(interaction, job):
         await interaction.response.send_message(
             f"Only <@{job.user_id}> (who asked for it) or a moderator (Manage Messages) can delete this.",
             ephemeral=True,
@@ -125,3 +123,9 @@ async def _delete(interaction: discord.Interaction[Any], job: Job) -> None:
         return
     log.info("result %s deleted by %s", job.id, interaction.user.id)
     await interaction.followup.send(f"🗑️ Deleted. The settings stay available with `/show {job.id}`.", ephemeral=True)
+
+
+def _requester_or_moderator(interaction: discord.Interaction[Any], job: Job) -> bool:
+    """Whether the presser asked for the job, or may manage messages here."""
+    is_moderator = isinstance(interaction.user, discord.Member) and interaction.permissions.manage_messages
+    return interaction.user.id == job.user_id or is_moderator
