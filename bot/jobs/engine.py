@@ -1,7 +1,7 @@
 """The job engine: claims jobs from the database, runs them under a lease, and reports by events.
 
 Any number of processes run an engine on one database. Each claims jobs the fairness rule and
-the limits allow (one exclusive transaction sees every process's running jobs), renews its
+the limits allow (one transaction under the claims lock sees every process's running jobs), renews its
 leases while the jobs run, and hands every change to a :class:`Presenter`. A job whose process
 died is claimed again by another once its lease runs out; one whose result was already posted
 is recorded as delivered rather than posted twice.

@@ -20,6 +20,14 @@ Row = Mapping[str, Any]
 Params = Sequence[Any]
 
 
+CLAIMS = "claims"  # the lock every claim takes (and migrations, which must run once)
+
+
+def user_lock(user_id: int) -> str:
+    """The lock one member's admissions take."""
+    return f"user:{user_id}"
+
+
 class Dialect(StrEnum):
     """The database kinds the bot runs on."""
 
@@ -49,11 +57,12 @@ class Database(Session, Protocol):
 
     dialect: Dialect
 
-    def transaction(self, *, exclusive: bool = False) -> AbstractAsyncContextManager[Session]:
+    def transaction(self, *, locks: Sequence[str] = ()) -> AbstractAsyncContextManager[Session]:
         """A transaction, committed when the block ends normally and rolled back otherwise.
 
-        ``exclusive`` transactions run one at a time across every process sharing the database
-        (job claims: counting the running jobs and taking a slot must not interleave).
+        Transactions naming the same lock run one at a time across every process sharing the
+        database: :data:`CLAIMS` for job claims (counting the running jobs and taking a slot must
+        not interleave), ``user:<id>`` for one member's admissions. Name locks in a fixed order.
         """
 
     async def notify(self) -> None:

@@ -1,7 +1,7 @@
 """The job store: admission, claims with leases, and every state change of a job.
 
 The database is the queue. A job is ``queued`` until a process claims it; a claim is one
-exclusive transaction that sees every running job of every process, so the limits hold across
+transaction under the claims lock that sees every running job of every process, so the limits hold across
 all of them; a running job carries a lease (owner, expiry) that its process renews, and a job
 whose lease ran out is claimed again by another. Every finishing write names the lease owner,
 so a process that lost its lease cannot overwrite the job's ending.
@@ -13,7 +13,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 
-from .database import Database, Session
+from .database import CLAIMS, Database, Session, user_lock
 from .records import Job, NewJob, QueueEntry, QueueState, Status, job_from_row
 
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -51,10 +51,11 @@ class JobStore:
     async def admit(self, new: NewJob, *, pending_limit: int, now: float) -> Job:
         """Store a new queued job, unless its user already has ``pending_limit`` open jobs.
 
-        Counting and inserting happen in one exclusive transaction, so a burst of clicks (in any
-        number of processes) can never get past the limit. Raises :class:`PendingLimitReached`.
+        Counting and inserting happen in one transaction under the member's lock, so a burst of
+        clicks (in any number of processes) can never get past the limit, while other members'
+        admissions and the claims go on. Raises :class:`PendingLimitReached`.
         """
-        async with self._db.transaction(exclusive=True) as tx:
+        async with self._db.transaction(locks=[user_lock(new.user_id)]) as tx:
             row = await tx.fetchone(
                 "SELECT COUNT(*) AS n FROM jobs WHERE user_id = ? AND status IN (?, ?)", (new.user_id, *_OPEN)
             )
@@ -129,7 +130,7 @@ class JobStore:
 
         A running job whose lease expired counts as waiting: its process died, and it runs again.
         """
-        async with self._db.transaction(exclusive=True) as tx:
+        async with self._db.transaction(locks=[CLAIMS]) as tx:
             state = await self._queue_state(tx, now)
             job_id = pick(state)
             if job_id is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -57,11 +57,11 @@ class PostgresDatabase:
 
     dialect = Dialect.POSTGRES
 
-    def __init__(self, pool: AsyncConnectionPool[Any], conninfo: str, channel: str, lock_key: int) -> None:
+    def __init__(self, pool: AsyncConnectionPool[Any], conninfo: str, schema: str) -> None:
         self._pool = pool
         self._conninfo = conninfo
-        self._channel = channel  # per schema: test runs in one database never wake each other
-        self._lock_key = lock_key
+        self._schema = schema
+        self._channel = f"imagine_jobs_{schema}"  # per schema: test runs in one database never wake each other
         self._work = WorkSignal()
         self._listener: asyncio.Task[None] | None = None
 
@@ -83,10 +83,10 @@ class PostgresDatabase:
             await pool.close()
             raise DatabaseUnavailable(f"cannot connect to PostgreSQL at {url.safe}: {_reason(error)}") from None
         async with pool.connection() as connection:
-            cursor = await connection.execute("SELECT current_schema() AS schema, hashtext(current_schema()) AS key")
+            cursor = await connection.execute("SELECT current_schema() AS schema")
             row = await cursor.fetchone()
         assert row is not None
-        database = cls(pool, url.target, f"imagine_jobs_{row['schema']}", int(row["key"]))
+        database = cls(pool, url.target, str(row["schema"]))
         database._listener = asyncio.create_task(database._listen(), name="postgres-listen")
         try:
             yield database
@@ -106,10 +106,10 @@ class PostgresDatabase:
             return await _Statements(connection).fetchall(sql, params)
 
     @asynccontextmanager
-    async def transaction(self, *, exclusive: bool = False) -> AsyncIterator[Session]:
+    async def transaction(self, *, locks: Sequence[str] = ()) -> AsyncIterator[Session]:
         async with self._pool.connection() as connection, connection.transaction():
-            if exclusive:
-                await connection.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock_key,))
+            for name in locks:  # per schema: test runs in one database never block each other
+                await connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{self._schema}:{name}",))
             yield _Statements(connection)
 
     async def notify(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import cast
@@ -92,8 +92,8 @@ class SqliteDatabase:
             return await self._statements.fetchall(sql, params)
 
     @asynccontextmanager
-    async def transaction(self, *, exclusive: bool = False) -> AsyncIterator[Session]:
-        # One process, one connection, one lock: every transaction here is already exclusive.
+    async def transaction(self, *, locks: Sequence[str] = ()) -> AsyncIterator[Session]:
+        # One process, one connection, one lock: every transaction here already runs alone.
         # BEGIN IMMEDIATE takes SQLite's write lock up front, so a transaction that reads and then
         # writes cannot fail half-way on a busy database.
         async with self._lock:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from ..database import Database, Dialect, Session
+from ..database import CLAIMS, Database, Dialect, Session
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -60,10 +60,10 @@ async def schema_version(database: Session, dialect: Dialect) -> int:
 async def migrate(database: Database) -> int:
     """Apply every pending migration in one transaction; return the version reached.
 
-    The transaction is exclusive, so processes starting together (a bot and its workers) migrate
-    once: the others wait, then find nothing left to do.
+    The transaction takes the claims lock, so processes starting together (a bot and its workers)
+    migrate once: the others wait, then find nothing left to do.
     """
-    async with database.transaction(exclusive=True) as session:
+    async with database.transaction(locks=[CLAIMS]) as session:
         version = await schema_version(session, database.dialect)
         await session.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
