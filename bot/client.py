@@ -96,6 +96,13 @@ class ImagineBot(commands.AutoShardedBot):
         await self.jobs.start()
         self.retention.start()
 
+    async def launch_shards(self) -> None:
+        if self.settings.discord_gateway_url and self.shard_count is None:
+            # discord.py takes the websocket URL from /gateway/bot unless the shard count is known:
+            # learn the count there, and connect to the configured URL (a gateway proxy) instead.
+            self.shard_count, _, _ = await self.http.get_bot_gateway()
+        await super().launch_shards()
+
     async def close(self) -> None:
         await self.heartbeat.stop()
         await self.retention.stop()

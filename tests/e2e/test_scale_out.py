@@ -36,6 +36,13 @@ async def test_each_gateway_process_connects_only_its_shards(shared_bed: Bed) ->
     assert attachment_bytes(message) == expected_images(last_body(bed.gateway))
 
 
+async def test_a_configured_gateway_url_is_used_rather_than_discords_answer(bed: Bed) -> None:
+    bed.discord.gateway_bot_url = "ws://127.0.0.1:9/nothing-here"  # as if only a proxy were reachable
+    async with bed.bot():
+        interaction = await imagine(bed, "alice", "through the proxy")
+        assert len((await result_of(bed.discord, interaction)).attachments) == 1
+
+
 def scaled(bed: Bed, **env: str) -> None:
     bed.extra_env.update({"MAX_PENDING_PER_USER": "10", "JOB_LEASE_SECONDS": "2", **env})
 

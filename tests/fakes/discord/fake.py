@@ -70,6 +70,7 @@ class FakeDiscord:
         self.identified = asyncio.Event()
         self.identify_count = 0
         self.resumes = 0
+        self.gateway_bot_url: str | None = None  # what /gateway/bot answers instead of this websocket
         self.requests_seen: list[str] = []  # "PATCH /api/v10/webhooks/{app}/{token}/messages/{message}", …
         self.shards_identified: list[tuple[int, int]] = []  # [shard id, shard count] of every IDENTIFY
         self._connections: list[_Connection] = []
@@ -143,7 +144,7 @@ class FakeDiscord:
     async def _gateway_bot(self, request: web.Request) -> web.Response:
         self._bot_auth(request)
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        ws_url = self.base_url.replace("http://", "ws://") + "/gateway"
+        ws_url = self.gateway_bot_url or self.base_url.replace("http://", "ws://") + "/gateway"
         return _json({"url": ws_url, "shards": 1, "session_start_limit": limit})
 
     async def _get_channel(self, request: web.Request) -> web.Response:
