@@ -26,6 +26,7 @@ from .model import (
     ServerPolicy,
     limit_from_command,
 )
+from .preferences import MemberPreferences
 
 __all__ = [
     "REMOVE_ROLE_LIMIT",
@@ -37,6 +38,7 @@ __all__ = [
     "ChannelMode",
     "DefaultField",
     "Effective",
+    "MemberPreferences",
     "ModelDefaults",
     "ServerPolicy",
     "Settlement",

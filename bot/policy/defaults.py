@@ -8,7 +8,8 @@ What the member typed is always kept as typed (the catalogue then reports a bad 
 member's). A default is skipped, and the level below consulted, when the model does not support
 the option or when it would not fit the rest of the request: a size or count outside the rule of
 the resulting mode (image-set or not), thinking with image-set mode on, image-set mode with a
-palette. So a default never turns a valid request into an invalid one.
+palette or a typed size it does not allow, image-set mode off with a typed count only it allows.
+So a default never turns a valid request into an invalid one.
 """
 
 from __future__ import annotations
@@ -183,11 +184,17 @@ class _Resolver:
         return bool(self.value(DefaultField.SEQUENTIAL))
 
     def _sequential_fits(self, value: object) -> bool:
-        return not value or (not self._typed.palette and not self._typed.thinking_mode)
+        typed = self._typed
+        if not value:
+            return typed.n is None or typed.n <= self._spec.max_n
+        if typed.palette or typed.thinking_mode:
+            return False
+        return typed.size is None or self._size_fits(typed.size, sequential=True)
 
-    def _size_fits(self, value: object) -> bool:
+    def _size_fits(self, value: object, *, sequential: bool | None = None) -> bool:
         spec = self._spec
-        rule = spec.sequential_sizes if self._sequential() and spec.sequential_sizes else spec.sizes
+        sequential = self._sequential() if sequential is None else sequential
+        rule = spec.sequential_sizes if sequential and spec.sequential_sizes else spec.sizes
         try:
             normalize_size(str(value), rule, ratio_sizes=spec.ratio_sizes)
         except InvalidOption:

@@ -42,6 +42,10 @@ class ModelDefaults:
         """Whether no field is set."""
         return all(getattr(self, f.name) is None for f in fields(self))
 
+    def overlay(self, other: ModelDefaults) -> ModelDefaults:
+        """These defaults with every field ``other`` sets replaced (for a merging update)."""
+        return replace(self, **other.to_dict())
+
     def to_dict(self) -> dict[str, Any]:
         """Encode the fields that are set."""
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
