@@ -28,6 +28,11 @@ def user_lock(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def guild_lock(guild_id: int | None) -> str:
+    """The lock a server's admissions (its daily allowance) and settings changes take; taken before a member's."""
+    return f"guild:{guild_id or 0}"
+
+
 class Dialect(StrEnum):
     """The database kinds the bot runs on."""
 

@@ -13,8 +13,9 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 
-from .database import CLAIMS, Database, Session, user_lock
+from .database import CLAIMS, Database, Session, guild_lock, user_lock
 from .records import Job, NewJob, QueueEntry, QueueState, Status, job_from_row
+from .usage import Budget, reserve, settle
 
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 _ID_LENGTH = 8  # 36**8 ≈ 2.8e12 ids: short to quote, collisions vanishingly rare (and retried)
@@ -48,21 +49,26 @@ class JobStore:
         self._db = database
 
     # ------------------------------------------------------------------ admission
-    async def admit(self, new: NewJob, *, pending_limit: int, now: float) -> Job:
+    async def admit(self, new: NewJob, *, pending_limit: int, now: float, budget: Budget | None = None) -> Job:
         """Store a new queued job, unless its user already has ``pending_limit`` open jobs.
 
-        Counting and inserting happen in one transaction under the member's lock, so a burst of
-        clicks (in any number of processes) can never get past the limit, while other members'
-        admissions and the claims go on. Raises :class:`PendingLimitReached`.
+        With a ``budget``, its images are reserved against today's allowances in the same step
+        (see :mod:`bot.storage.usage`). Counting, reserving and inserting happen in one transaction
+        under the server's and the member's locks, so a burst of clicks (in any number of
+        processes) can never get past a limit, while other members' admissions and the claims go
+        on. Raises :class:`PendingLimitReached` or :class:`~bot.storage.usage.AllowanceExceeded`.
         """
-        async with self._db.transaction(locks=[user_lock(new.user_id)]) as tx:
+        async with self._db.transaction(locks=[guild_lock(new.guild_id), user_lock(new.user_id)]) as tx:
             row = await tx.fetchone(
                 "SELECT COUNT(*) AS n FROM jobs WHERE user_id = ? AND status IN (?, ?)", (new.user_id, *_OPEN)
             )
             pending = int(row["n"]) if row is not None else 0
             if pending >= pending_limit:
                 raise PendingLimitReached(pending, pending_limit)
-            job_id = await self._insert(tx, new, now)
+            reserved = new.request.n if budget is not None else 0
+            if budget is not None:
+                await reserve(tx, budget, new.guild_id, new.user_id, reserved)
+            job_id = await self._insert(tx, new, now, reserved, budget.day if budget is not None else None)
         return Job(
             id=job_id,
             parent_id=new.parent_id,
@@ -83,16 +89,18 @@ class JobStore:
             token_expires_at=new.token_expires_at,
             upload_limit=new.upload_limit,
             notes=new.notes,
+            reserved=reserved,
+            usage_day=budget.day if budget is not None else None,
         )
 
     @staticmethod
-    async def _insert(tx: Session, new: NewJob, now: float) -> str:
+    async def _insert(tx: Session, new: NewJob, now: float, reserved: int, usage_day: str | None) -> str:
         while True:
             job_id = new_job_id()
             inserted = await tx.execute(
                 "INSERT INTO jobs (id, parent_id, action, guild_id, channel_id, user_id, model, request, seed,"
-                " status, created_at, interaction_token, token_expires_at, upload_limit, notes)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                " status, created_at, interaction_token, token_expires_at, upload_limit, notes, reserved, usage_day)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                 (
                     job_id,
                     new.parent_id,
@@ -109,6 +117,8 @@ class JobStore:
                     new.token_expires_at,
                     new.upload_limit,
                     json.dumps(list(new.notes)),
+                    reserved,
+                    usage_day,
                 ),
             )
             if inserted:
@@ -206,12 +216,8 @@ class JobStore:
 
     # ------------------------------------------------------------------ endings
     async def cancel(self, job_id: str, *, now: float) -> bool:
-        """Cancel a job that is still waiting; False if it started or ended meanwhile."""
-        cancelled = await self._db.execute(
-            "UPDATE jobs SET status = ?, finished_at = ?, interaction_token = NULL WHERE id = ? AND status = ?",
-            (Status.CANCELLED, now, job_id, Status.QUEUED),
-        )
-        return cancelled > 0
+        """Cancel a job that is still waiting (its reservation is released); False if it started or ended."""
+        return await self._end(job_id, {"status": Status.CANCELLED, "finished_at": now}, (Status.QUEUED,), None, 0)
 
     async def mark_delivering(self, job_id: str, owner: str, nonce: str) -> bool:
         """Record that the result is about to be posted (with ``nonce``); False if the lease is lost."""
@@ -253,16 +259,30 @@ class JobStore:
         return await self._finish(job_id, owner, now, status=Status.FAILED, error=error, message_id=message_id)
 
     async def _finish(self, job_id: str, owner: str | None, now: float, **columns: object) -> bool:
-        columns |= {"finished_at": now, "interaction_token": None, "lease_owner": None, "lease_expires_at": None}
+        columns |= {"finished_at": now, "lease_owner": None, "lease_expires_at": None}
+        delivered = int(columns.get("image_count", 0)) if columns["status"] is Status.DONE else 0  # type: ignore[call-overload]
+        return await self._end(job_id, columns, _OPEN, owner, delivered)
+
+    async def _end(
+        self, job_id: str, columns: dict[str, object], before: tuple[Status, ...], owner: str | None, delivered: int
+    ) -> bool:
+        """Record an ending (if the job is still in a ``before`` state and ``owner``'s) and settle its images."""
+        # The reservation stays on the job as a record; the status guard settles it exactly once.
+        columns = {**columns, "interaction_token": None}
         assignments = ", ".join(f"{name} = ?" for name in columns)
+        states = ", ".join("?" for _ in before)
         guard = " AND lease_owner = ?" if owner is not None else ""
-        changed = await self._db.execute(
-            f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN (?, ?){guard}",
-            (*columns.values(), job_id, *_OPEN, *((owner,) if owner is not None else ())),
-        )
-        if changed:
+        async with self._db.transaction() as tx:
+            ended = await tx.fetchone(
+                f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ({states}){guard}"
+                " RETURNING guild_id, user_id, usage_day, reserved",
+                (*columns.values(), job_id, *before, *((owner,) if owner is not None else ())),
+            )
+            if ended is not None:
+                await settle(tx, ended, delivered)
+        if ended is not None:
             await self._db.notify()  # a slot is free
-        return changed > 0
+        return ended is not None
 
     # ------------------------------------------------------------------ reading and small writes
     async def get(self, job_id: str) -> Job | None:

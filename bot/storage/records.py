@@ -68,6 +68,8 @@ class Job:
     upload_limit: int | None = None  # bytes per file where the job posts
     notes: tuple[str, ...] = ()  # keys of notes shown while it waits and runs
     delivery_nonce: str | None = None
+    reserved: int = 0  # images reserved against today's allowances at admission
+    usage_day: str | None = None  # the UTC day they count against
 
     def token(self, now: float) -> str | None:
         """The interaction's webhook token while Discord still accepts it."""
@@ -140,4 +142,6 @@ def job_from_row(row: Row) -> Job:
         upload_limit=row["upload_limit"],
         notes=tuple(json.loads(row["notes"])),
         delivery_nonce=row["delivery_nonce"],
+        reserved=row["reserved"],
+        usage_day=row["usage_day"],
     )

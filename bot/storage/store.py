@@ -8,6 +8,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from . import migrations
 from .database import Database, DatabaseUrl, Dialect
 from .jobs import JobStore
+from .policies import PolicyStore
+from .usage import UsageStore
 
 
 class Storage:
@@ -17,6 +19,8 @@ class Storage:
         self.database = database
         self.url = url
         self.jobs = JobStore(database)
+        self.policies = PolicyStore(database)
+        self.usage = UsageStore(database)
 
     @property
     def dialect(self) -> Dialect:

@@ -1,0 +1,108 @@
+"""Images per member and per server per UTC day: reservations at admission, settled when jobs end.
+
+A job reserves its ``n`` images inside its admission's transaction, under the server's and the
+member's locks, so no burst of clicks in any number of processes can overspend an allowance. When
+the job ends, its reservation becomes the images actually delivered (none for a failure or a
+cancel), in the same transaction that records the ending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .database import Database, Row, Session
+
+DM = 0  # the "server" of direct messages
+
+
+class Scope(StrEnum):
+    """Whose allowance."""
+
+    MEMBER = "member"
+    SERVER = "server"
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """Today's allowances for one admission (``None``: unlimited)."""
+
+    day: str  # UTC date, YYYY-MM-DD
+    member_limit: int | None
+    server_limit: int | None
+
+
+class AllowanceExceeded(Exception):
+    """The job's images would go past an allowance."""
+
+    def __init__(self, scope: Scope, used: int, limit: int) -> None:
+        super().__init__(f"{scope} allowance: {used} of {limit} used")
+        self.scope = scope
+        self.used = used
+        self.limit = limit
+
+
+@dataclass(frozen=True, slots=True)
+class DayUsage:
+    """What one member and their server used today (reserved: jobs still running)."""
+
+    member_used: int
+    member_reserved: int
+    server_used: int
+    server_reserved: int
+    top: tuple[tuple[int, int], ...]  # (user id, images) of the server's biggest users today
+
+
+async def reserve(tx: Session, budget: Budget, guild_id: int | None, user_id: int, images: int) -> None:
+    """Reserve ``images`` against today's allowances, or raise :class:`AllowanceExceeded`."""
+    server = guild_id or DM
+    row = await tx.fetchone(
+        "SELECT COALESCE(SUM(used + reserved), 0) AS server,"
+        " COALESCE(SUM(CASE WHEN user_id = ? THEN used + reserved ELSE 0 END), 0) AS member"
+        " FROM usage WHERE day = ? AND guild_id = ?",
+        (user_id, budget.day, server),
+    )
+    member_used = int(row["member"]) if row is not None else 0
+    server_used = int(row["server"]) if row is not None else 0
+    if budget.member_limit is not None and member_used + images > budget.member_limit:
+        raise AllowanceExceeded(Scope.MEMBER, member_used, budget.member_limit)
+    if budget.server_limit is not None and server_used + images > budget.server_limit:
+        raise AllowanceExceeded(Scope.SERVER, server_used, budget.server_limit)
+    await tx.execute(
+        "INSERT INTO usage (day, guild_id, user_id, used, reserved) VALUES (?, ?, ?, 0, ?)"
+        " ON CONFLICT (day, guild_id, user_id) DO UPDATE SET reserved = usage.reserved + excluded.reserved",
+        (budget.day, server, user_id, images),
+    )
+
+
+async def settle(tx: Session, ended: Row, delivered: int) -> None:
+    """Turn an ended job's reservation into the images it delivered."""
+    if not ended["reserved"] or ended["usage_day"] is None:
+        return
+    await tx.execute(
+        "UPDATE usage SET reserved = reserved - ?, used = used + ? WHERE day = ? AND guild_id = ? AND user_id = ?",
+        (ended["reserved"], min(delivered, ended["reserved"]), ended["usage_day"], ended["guild_id"] or DM,
+         ended["user_id"]),
+    )  # fmt: skip
+
+
+class UsageStore:
+    """Reading today's usage, for ``/usage``."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def today(self, day: str, guild_id: int | None, user_id: int, *, top: int = 10) -> DayUsage:
+        """The member's and the server's images on ``day``, and the server's top members."""
+        rows = await self._db.fetchall(
+            "SELECT user_id, used, reserved FROM usage WHERE day = ? AND guild_id = ? ORDER BY used DESC, user_id",
+            (day, guild_id or DM),
+        )
+        mine = next((r for r in rows if r["user_id"] == user_id), None)
+        return DayUsage(
+            member_used=int(mine["used"]) if mine else 0,
+            member_reserved=int(mine["reserved"]) if mine else 0,
+            server_used=sum(int(r["used"]) for r in rows),
+            server_reserved=sum(int(r["reserved"]) for r in rows),
+            top=tuple((int(r["user_id"]), int(r["used"])) for r in rows[:top] if r["used"]),
+        )
