@@ -36,14 +36,36 @@ class User:
 @dataclass
 class Channel:
     id: int
-    guild_id: int
+    guild_id: int | None  # None: a direct-message channel
     name: str
     bot_can_send: bool = True
+    parent_id: int | None = None  # set for a thread
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": str(self.id), "type": 0, "guild_id": str(self.guild_id), "name": self.name, "position": 0,
-                "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
-                "last_message_id": None, "rate_limit_per_user": 0}  # fmt: skip
+        if self.guild_id is None:
+            return {"id": str(self.id), "type": 1, "last_message_id": None, "recipients": [], "flags": 0}
+        kind = 11 if self.parent_id is not None else 0  # public thread, or text channel
+        out = {"id": str(self.id), "type": kind, "guild_id": str(self.guild_id), "name": self.name, "position": 0,
+               "permission_overwrites": [], "nsfw": False, "topic": None,
+               "parent_id": str(self.parent_id) if self.parent_id is not None else None,
+               "last_message_id": None, "rate_limit_per_user": 0}  # fmt: skip
+        if self.parent_id is not None:
+            out |= {"owner_id": str(self.parent_id), "message_count": 0, "member_count": 1, "total_message_sent": 0,
+                    "flags": 0, "applied_tags": [],
+                    "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                        "archive_timestamp": "2026-01-01T00:00:00+00:00", "locked": False}}  # fmt: skip
+        return out
+
+
+@dataclass(frozen=True)
+class Role:
+    id: int
+    name: str
+    position: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": str(self.id), "name": self.name, "permissions": "0", "position": self.position, "color": 0,
+                "hoist": False, "managed": False, "mentionable": False, "flags": 0}  # fmt: skip
 
 
 @dataclass

@@ -27,7 +27,7 @@ from tests.paths import DISCORD_OPENAPI
 from . import _errors as E
 from ._errors import DiscordError
 from ._limits import check_autocomplete_choices, check_commands, check_message, error_from
-from ._model import Attachment, Channel, Interaction, Message, User, snowflake
+from ._model import Attachment, Channel, Interaction, Message, Role, User, snowflake
 from ._spec import load_validator
 
 T = TypeVar("T")
@@ -59,9 +59,17 @@ class FakeDiscord:
         self.bot_role_id = snowflake()
         self.bot_permissions = 0x400 | 0x800 | 0x4000 | 0x8000 | 0x10000
         self.channel = Channel(snowflake(), self.guild_id, "general")
-        self.channels = {self.channel.id: self.channel}
+        self.other_channel = Channel(snowflake(), self.guild_id, "art")
+        self.thread = Channel(snowflake(), self.guild_id, "a thread", parent_id=self.channel.id)
+        self.dm_channel = Channel(snowflake(), None, "dm")
+        self.channels = {c.id: c for c in (self.channel, self.other_channel, self.thread, self.dm_channel)}
         self.users = {name: User(snowflake(), name) for name in ("alice", "bob", "carol", "dave", "mod")}
-        self.moderators = {self.users["mod"].id}
+        self.moderators = {self.users["mod"].id}  # Manage Messages (and everything else)
+        self.managers: set[int] = set()  # Manage Server, and nothing else beyond the basics
+        self.roles = {
+            name: Role(snowflake(), name, position) for position, name in enumerate(("artist", "booster", "patron"), 2)
+        }
+        self.member_roles: dict[int, set[int]] = {}  # user id -> role ids
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> commands
         self.command_puts = 0
         self.messages: dict[int, Message] = {}
@@ -528,7 +536,8 @@ class FakeDiscord:
         return {
             "id": str(self.guild_id), "name": "Test Server", "icon": None, "owner_id": str(self.users["alice"].id),
             "unavailable": False, "member_count": 5, "large": False, "features": [], "premium_tier": 0,
-            "roles": [everyone, bot_role], "emojis": [], "stickers": [], "threads": [],
+            "roles": [everyone, bot_role, *(r.to_json() for r in self.roles.values())], "emojis": [], "stickers": [],
+            "threads": [self.thread.to_json()],
             "members": [self._bot_member_json()],
             "channels": [c.to_json() for c in self.channels.values()], "presences": [], "voice_states": [],
             "joined_at": "2026-01-01T00:00:00+00:00", "verification_level": 0, "default_message_notifications": 0,
@@ -571,8 +580,15 @@ class FakeDiscord:
 
     def _member_json(self, user: User) -> dict[str, Any]:
         perms = (1 << 41) - 1 if user.id in self.moderators else 0x4000 | 0x800 | 0x400 | 0x8000
-        return {"user": user.to_json(), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False,
+        if user.id in self.managers:
+            perms |= 0x20  # Manage Server
+        roles = [str(role) for role in sorted(self.member_roles.get(user.id, ()))]
+        return {"user": user.to_json(), "roles": roles, "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False,
                 "mute": False, "permissions": str(perms), "flags": 0}  # fmt: skip
+
+    def give_role(self, user: str, role: str) -> None:
+        """Give a member one of the server's roles (``artist``, ``booster``, ``patron``)."""
+        self.member_roles.setdefault(self.users[user].id, set()).add(self.roles[role].id)
 
     async def _inject(self, kind: int, user: User, data: dict[str, Any], *, channel: Channel | None = None,
                       message: Message | None = None) -> Interaction:  # fmt: skip
@@ -585,13 +601,18 @@ class FakeDiscord:
         token = "itok-" + secrets.token_urlsafe(24)
         payload: dict[str, Any] = {
             "id": str(interaction_id), "application_id": str(self.application_id), "type": kind, "data": data,
-            "guild_id": str(channel.guild_id), "channel_id": str(channel.id), "channel": channel.to_json(),
-            "member": self._member_json(user), "token": token, "version": 1,
+            "channel_id": str(channel.id), "channel": channel.to_json(), "token": token, "version": 1,
             "app_permissions": str((1 << 41) - 1 if channel.bot_can_send else 0x400),
             "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
-            "authorizing_integration_owners": {"0": str(channel.guild_id)}, "context": 0,
+            "authorizing_integration_owners": {"0": str(channel.guild_id or 0)},
+            "context": 0 if channel.guild_id is not None else 1,
             "attachment_size_limit": self.upload_limit,
         }  # fmt: skip
+        if channel.guild_id is not None:
+            payload |= {"guild_id": str(channel.guild_id), "member": self._member_json(user)}
+        else:  # a direct message: the user, no member, and Discord's own guild locale is absent
+            payload["user"] = user.to_json()
+            del payload["guild_locale"]
         if message is not None:
             payload["message"] = message.to_json(self.base_url)
         interaction = Interaction(interaction_id, token, kind, user, channel, created, payload)
@@ -606,20 +627,31 @@ class FakeDiscord:
         level = command if subcommand is None else next(o for o in command["options"] if o["name"] == subcommand)
         declared = {o["name"]: o for o in level.get("options", [])}
         values = []
-        for key, value in options.items():
+        resolved: dict[str, dict[str, Any]] = {}
+        for key, given in options.items():
             if key not in declared:
                 raise KeyError(f"/{name} {subcommand} has no option {key!r}")
-            entry: dict[str, Any] = {"name": key, "type": declared[key]["type"], "value": value}
+            kind, value = declared[key]["type"], given
+            if kind == 8:  # a role, given by name: the option carries its id, the payload resolves it
+                role = self.roles[given]
+                value = str(role.id)
+                resolved.setdefault("roles", {})[value] = role.to_json()
+            elif kind == 7:  # a channel, given as a Channel
+                value = str(given.id)
+                resolved.setdefault("channels", {})[value] = given.to_json() | {"permissions": "0"}
+            entry: dict[str, Any] = {"name": key, "type": kind, "value": value}
             if key == focused:
                 entry["focused"] = True
             values.append(entry)
         missing = [o["name"] for o in declared.values() if o.get("required") and o["name"] not in options]
         if missing and focused is None:
             raise KeyError(f"Discord would not send /{name} {subcommand} without {missing}")
-        if subcommand is None:
-            return {"id": command["id"], "name": name, "type": 1, "options": values}
-        return {"id": command["id"], "name": name, "type": 1,
-                "options": [{"name": subcommand, "type": 1, "options": values}]}  # fmt: skip
+        data: dict[str, Any] = {"id": command["id"], "name": name, "type": 1, "options": values}
+        if subcommand is not None:
+            data["options"] = [{"name": subcommand, "type": 1, "options": values}]
+        if resolved:
+            data["resolved"] = resolved
+        return data
 
     async def slash(self, user: str, name: str, subcommand: str | None = None, channel: Channel | None = None,
                     **options: Any) -> Interaction:  # fmt: skip
