@@ -12,6 +12,7 @@ from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from bot.logs import LogFormat, configure_logging
+from bot.policy import Ceilings
 from bot.storage.database import DatabaseUrl, Dialect
 
 DEFAULT_GATEWAY_BASE_URL = "https://baze-api.powerbuyin.top"
@@ -90,6 +91,20 @@ class Settings:
     metrics_host: str = "127.0.0.1"  # loopback unless the operator opens it (compose sets 0.0.0.0)
     undelivered_days: int = 7
     retention_days: int | None = None  # None: job records are kept forever
+    default_member_daily_images: int | None = None  # bot-wide ceilings (None: unlimited) …
+    default_server_daily_images: int | None = None
+    dm_daily_images: int | None = None
+    allow_dms: bool = False  # … and whether members may generate in a DM with the bot
+
+    @property
+    def ceilings(self) -> Ceilings:
+        """The bot-wide allowances that server settings may lower but not raise."""
+        return Ceilings(
+            member_daily=self.default_member_daily_images,
+            server_daily=self.default_server_daily_images,
+            dm_daily=self.dm_daily_images,
+            allow_dms=self.allow_dms,
+        )
 
     @property
     def database(self) -> DatabaseUrl:
@@ -157,6 +172,10 @@ class Settings:
             metrics_host=get("METRICS_HOST") or "127.0.0.1",
             undelivered_days=_count("UNDELIVERED_DAYS", get("UNDELIVERED_DAYS") or "7"),
             retention_days=_count("RETENTION_DAYS", v) if (v := get("RETENTION_DAYS")) else None,
+            default_member_daily_images=_images("DEFAULT_MEMBER_DAILY_IMAGES", get("DEFAULT_MEMBER_DAILY_IMAGES")),
+            default_server_daily_images=_images("DEFAULT_SERVER_DAILY_IMAGES", get("DEFAULT_SERVER_DAILY_IMAGES")),
+            dm_daily_images=_images("DM_DAILY_IMAGES", get("DM_DAILY_IMAGES")),
+            allow_dms=_flag("ALLOW_DMS", get("ALLOW_DMS")),
         )
 
     def configure_logging(self) -> None:
@@ -244,6 +263,23 @@ def _snowflake(name: str, value: str) -> int | None:
     if not value.isdigit() or not 15 <= len(value) <= 21:
         raise SettingsError(f"{name} must be a server ID (a number of 17 to 20 digits), not {value!r}.")
     return int(value)
+
+
+def _images(name: str, value: str) -> int | None:
+    """A daily image allowance: a whole number, with 0 (or nothing) for unlimited."""
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit():
+        raise SettingsError(f"{name} must be a whole number of images (0 for unlimited), not {value!r}.")
+    return int(value) or None
+
+
+def _flag(name: str, value: str) -> bool:
+    if value.lower() in ("", "0", "false", "no", "off"):
+        return False
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be true or false, not {value!r}.")
 
 
 def _count(name: str, value: str) -> int:

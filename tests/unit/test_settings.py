@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.policy import Ceilings
 from bot.settings import DEFAULT_GATEWAY_BASE_URL, DiscordAccess, Settings, SettingsError, ensure_data_dir
 from bot.storage.database import DatabaseUrl, Dialect
 from tests.paths import PROJECT
@@ -148,3 +149,25 @@ def test_env_example_documents_every_setting_with_only_the_required_ones_set() -
 def test_readme_documents_every_setting() -> None:
     readme = (PROJECT / "README.md").read_text()
     assert {name for name in _setting_names() if f"| `{name}` |" not in readme} == set()
+
+
+def test_allowance_ceilings_are_read() -> None:
+    settings = Settings.from_env(
+        {**BASE, "DEFAULT_MEMBER_DAILY_IMAGES": "20", "DEFAULT_SERVER_DAILY_IMAGES": "0", "ALLOW_DMS": "true",
+         "DM_DAILY_IMAGES": "3"}
+    )  # fmt: skip
+    assert settings.ceilings == Ceilings(member_daily=20, server_daily=None, dm_daily=3, allow_dms=True)
+    assert Settings.from_env(BASE).ceilings == Ceilings()  # unlimited, and no direct messages
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DEFAULT_MEMBER_DAILY_IMAGES": "-1"}, "DEFAULT_MEMBER_DAILY_IMAGES must be a whole number of images"),
+        ({"DM_DAILY_IMAGES": "ten"}, "DM_DAILY_IMAGES must be a whole number of images"),
+        ({"ALLOW_DMS": "maybe"}, "ALLOW_DMS must be true or false"),
+    ],
+)
+def test_allowance_settings_are_validated(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(named)):
+        Settings.from_env({**BASE, **env})
