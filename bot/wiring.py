@@ -38,6 +38,8 @@ def make_engine(
     """The job engine of one process, presenting on Discord through ``client``'s REST API."""
     return JobEngine(
         store=storage.jobs,
+        policies=storage.policies,
+        ceilings=settings.ceilings,
         producer=Producer(gateway),
         presenter=DiscordPresenter(client),
         limits=limits_from(settings),

@@ -1,7 +1,9 @@
 """The one way a job starts: every command, button, form and ``/show`` passes :func:`admit`.
 
-It returns the accepted job (already stored) or a typed refusal that the ui words for the
-member. Per-server policy and allowances plug in here.
+It returns the accepted job (already stored, its images reserved against today's allowances)
+or a typed refusal that the ui words for the member: the bot is stopping, a double click, the
+server's policy (channel, role, count, blocked word, direct messages), an allowance, or the
+member's number of open jobs. Nothing refused is stored or reaches the gateway.
 """
 
 from __future__ import annotations
@@ -10,8 +12,22 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.gateway.models import GenerationRequest
+from bot.policy import (
+    AccessRefusal,
+    AllowanceKind,
+    AllowanceRefusal,
+    Ceilings,
+    ServerPolicy,
+    check_access,
+    member_allowance,
+    resets_at,
+    server_allowance,
+    usage_day,
+)
 from bot.storage.jobs import JobStore, PendingLimitReached
+from bot.storage.policies import PolicyDocuments, PolicyStore
 from bot.storage.records import Action, Job, NewJob
+from bot.storage.usage import AllowanceExceeded, Budget, Scope
 
 from .events import Note
 
@@ -24,6 +40,8 @@ class RefusalKind(StrEnum):
     SHUTTING_DOWN = "shutting_down"
     DOUBLE_CLICK = "double_click"
     PENDING_LIMIT = "pending_limit"
+    POLICY = "policy"  # the server's settings forbid it (``access`` says how)
+    ALLOWANCE = "allowance"  # a daily allowance is used up (``allowance`` says which)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +51,8 @@ class Refusal:
     kind: RefusalKind
     used: int = 0
     limit: int = 0
+    access: AccessRefusal | None = None
+    allowance: AllowanceRefusal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +78,21 @@ class JobRequest:
     upload_limit: int | None = None
     notes: tuple[Note, ...] = ()
     click: Click | None = None
+    parent_channel_id: int | None = None  # a thread's channel: its settings are the parent's
+    member_role_ids: frozenset[int] = frozenset()
+    is_manager: bool = False  # Manage Server: never held back by required roles
+    documents: PolicyDocuments | None = None  # already read by the command (for its defaults)
 
 
 async def admit(
-    store: JobStore, asked: JobRequest, *, pending_limit: int, accepting: bool, now: float
+    store: JobStore,
+    policies: PolicyStore,
+    asked: JobRequest,
+    *,
+    pending_limit: int,
+    ceilings: Ceilings,
+    accepting: bool,
+    now: float,
 ) -> Job | Refusal:
     """Accept and store a job, or say why not. Nothing refused is stored or reaches the gateway."""
     if not accepting:
@@ -70,6 +101,28 @@ async def admit(
         asked.click.message_id, asked.user_id, asked.click.action, window=DOUBLE_CLICK_WINDOW, now=now
     ):
         return Refusal(RefusalKind.DOUBLE_CLICK)
+    documents = asked.documents or await policies.load(asked.guild_id, asked.user_id)
+    policy = ServerPolicy.from_dict(documents.policy)
+    refused = check_access(
+        policy,
+        ceilings,
+        guild_id=asked.guild_id,
+        channel_id=asked.channel_id,
+        parent_channel_id=asked.parent_channel_id,
+        member_role_ids=asked.member_role_ids,
+        is_manager=asked.is_manager,
+        prompt=asked.request.prompt,
+        negative_prompt=asked.request.negative_prompt,
+        count=asked.request.n,
+    )
+    if refused is not None:
+        return Refusal(RefusalKind.POLICY, access=refused)
+    dm = asked.guild_id is None
+    budget = Budget(
+        day=usage_day(now),
+        member_limit=member_allowance(policy, ceilings, asked.member_role_ids, dm=dm),
+        server_limit=None if dm else server_allowance(policy, ceilings),
+    )
     new = NewJob(
         request=asked.request,
         action=asked.action,
@@ -83,6 +136,10 @@ async def admit(
         notes=tuple(str(note) for note in asked.notes),
     )
     try:
-        return await store.admit(new, pending_limit=pending_limit, now=now)
+        return await store.admit(new, pending_limit=pending_limit, now=now, budget=budget)
     except PendingLimitReached as full:
         return Refusal(RefusalKind.PENDING_LIMIT, used=full.pending, limit=full.limit)
+    except AllowanceExceeded as spent:
+        kind = AllowanceKind.DM if dm else AllowanceKind.MEMBER if spent.scope is Scope.MEMBER else AllowanceKind.SERVER
+        allowance = AllowanceRefusal(kind, spent.used, spent.limit, resets_at(now))
+        return Refusal(RefusalKind.ALLOWANCE, used=spent.used, limit=spent.limit, allowance=allowance)

@@ -22,7 +22,9 @@ from pathlib import Path
 
 from bot.logs import bind
 from bot.metrics import JobOutcome, Metrics
+from bot.policy import Ceilings
 from bot.storage.jobs import JobStore
+from bot.storage.policies import PolicyStore
 from bot.storage.records import Job, Status
 
 from .admission import DOUBLE_CLICK_WINDOW, JobRequest, Refusal, admit
@@ -63,10 +65,12 @@ class JobEngine:
         self,
         *,
         store: JobStore,
+        policies: PolicyStore,
         producer: Producer,
         presenter: Presenter,
         limits: Limits,
         data_dir: Path,
+        ceilings: Ceilings | None = None,
         owner: str | None = None,
         lease: float = 30.0,
         job_timeout: float = 600.0,
@@ -78,6 +82,8 @@ class JobEngine:
         self.limits = limits
         self.owner = owner or new_owner_id()
         self._store = store
+        self._policies = policies
+        self._ceilings = ceilings or Ceilings()
         self._producer = producer
         self._presenter = presenter
         self._data_dir = data_dir
@@ -161,7 +167,13 @@ class JobEngine:
     async def admit(self, asked: JobRequest) -> Job | Refusal:
         """Store a job someone asked for, or refuse it (see :mod:`bot.jobs.admission`)."""
         admitted = await admit(
-            self._store, asked, pending_limit=self.limits.user_pending, accepting=self._accepting, now=self._clock()
+            self._store,
+            self._policies,
+            asked,
+            pending_limit=self.limits.user_pending,
+            ceilings=self._ceilings,
+            accepting=self._accepting,
+            now=self._clock(),
         )
         if isinstance(admitted, Refusal):
             self._metrics.refused(admitted.kind)

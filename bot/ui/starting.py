@@ -13,28 +13,17 @@ import discord
 
 from bot.gateway.models import GenerationRequest
 from bot.jobs import JobEngine
-from bot.jobs.admission import Click, JobRequest, Refusal, RefusalKind
+from bot.jobs.admission import Click, JobRequest, Refusal
 from bot.jobs.events import Note
+from bot.storage.policies import PolicyDocuments
 from bot.storage.records import Action, Job
+
+from .refusals import refusal_text
 
 log = logging.getLogger(__name__)
 
 # Discord accepts an interaction's token for 15 minutes; stop using it a little before.
 TOKEN_LIFETIME = 15 * 60 - 30
-
-
-def refusal_text(refusal: Refusal) -> str:
-    """What the member reads when a job is not accepted."""
-    match refusal.kind:
-        case RefusalKind.SHUTTING_DOWN:
-            return "🔄 The bot is restarting right now. Please try again in a minute."
-        case RefusalKind.DOUBLE_CLICK:
-            return "👆 You just pressed that; the first click already started a job."
-        case RefusalKind.PENDING_LIMIT:
-            return (
-                f"⏳ You already have {refusal.used} jobs waiting or generating, and the limit is {refusal.limit} "
-                "per person. Wait for one to finish (or cancel a queued one), then try again."
-            )
 
 
 async def start_job(
@@ -44,8 +33,12 @@ async def start_job(
     *,
     action: Action,
     parent_id: str | None = None,
+    documents: PolicyDocuments | None = None,
 ) -> Job | None:
-    """Admit the job, answer "thinking…", and let it run; refusals are answered privately."""
+    """Admit the job, answer "thinking…", and let it run; refusals are answered privately.
+
+    ``documents``: the server's policy and the member's preferences, if the command already read them.
+    """
     asked = JobRequest(
         request=request,
         action=action,
@@ -58,6 +51,10 @@ async def start_job(
         upload_limit=interaction.filesize_limit,
         notes=_notes(interaction),
         click=Click(interaction.message.id, str(action)) if interaction.message is not None else None,
+        parent_channel_id=getattr(interaction.channel, "parent_id", None),
+        member_role_ids=member_roles(interaction),
+        is_manager=is_manager(interaction),
+        documents=documents,
     )
     admitted = await engine.admit(asked)
     if isinstance(admitted, Refusal):
@@ -96,3 +93,14 @@ def _notes(interaction: discord.Interaction[Any]) -> tuple[Note, ...]:
     if permissions.send_messages and permissions.attach_files and permissions.view_channel:
         return ()
     return (Note.NO_CHANNEL_ACCESS,)
+
+
+def member_roles(interaction: discord.Interaction[Any]) -> frozenset[int]:
+    """The ids of the member's roles (none in a direct message)."""
+    user = interaction.user
+    return frozenset(role.id for role in user.roles) if isinstance(user, discord.Member) else frozenset()
+
+
+def is_manager(interaction: discord.Interaction[Any]) -> bool:
+    """Whether the member may manage the server (the permissions Discord computed for this channel)."""
+    return isinstance(interaction.user, discord.Member) and interaction.permissions.manage_guild

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.catalogue import QWEN, SEED_MAX, WAN, ImagineOptions, InvalidOption, ModelSpec
 from bot.catalogue.palette import MAX_COLORS
+from bot.policy import MemberPreferences, ServerPolicy, apply_defaults
 from bot.storage import Action
 from bot.ui.buttons import PERSISTENT_ITEMS
 from bot.ui.starting import start_job
@@ -102,13 +103,27 @@ class Imagine(commands.Cog):
         return size_choices(WAN, current)
 
     async def _start(self, interaction: discord.Interaction[Any], spec: ModelSpec, options: ImagineOptions) -> None:
-        """Validate and hand the job over (the engine acknowledges). Invalid input never reaches the gateway."""
+        """Fill in the defaults, validate, and hand the job over. Invalid input never reaches the gateway.
+
+        What the member left out comes from their preference, then the channel's and the server's
+        defaults, then the model's own (one database read, which admission reuses).
+        """
+        documents = await self.bot.storage.policies.load(interaction.guild_id, interaction.user.id)
+        policy = ServerPolicy.from_dict(documents.policy)
+        parent = getattr(interaction.channel, "parent_id", None)
+        options = apply_defaults(
+            spec.key,
+            options,
+            server=policy.server_defaults(spec.key),
+            channel=policy.channel_defaults_for(spec.key, interaction.channel_id or 0, parent),
+            preference=MemberPreferences.from_dict(documents.preferences).for_model(spec.key),
+        )
         try:
             request = spec.build_request(options, random_seed=self.bot.random_seed)
         except InvalidOption as error:
             await interaction.response.send_message(error.user_message, ephemeral=True)
             return
-        await start_job(interaction, self.bot.jobs, request, action=Action.IMAGINE)
+        await start_job(interaction, self.bot.jobs, request, action=Action.IMAGINE, documents=documents)
 
 
 async def setup(bot: ImagineBot) -> None:
