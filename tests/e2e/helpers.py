@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
+import time
+from collections.abc import Callable
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.policy import ServerPolicy
 from bot.storage import Job, Status, open_storage
 from tests.bed import Bed
 from tests.fakes.discord import FakeDiscord, Interaction, Message
@@ -96,3 +99,10 @@ async def scrape(http: aiohttp.ClientSession, base: str) -> Samples:
 
 def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+async def set_policy(bed: Bed, change: Callable[[ServerPolicy], ServerPolicy]) -> None:
+    async with open_storage(bed.settings().database_url) as storage:
+        await storage.policies.update_policy(
+            bed.discord.guild_id, lambda document: change(ServerPolicy.from_dict(document)).to_dict(), now=time.time()
+        )

@@ -14,7 +14,17 @@ from tests.bed import Bed, open_bed
 from tests.databases import postgres_schema
 from tests.fakes.discord import Interaction, Message
 
-from .helpers import Samples, attachment_bytes, expected_images, free_port, last_body, result_of, scrape, value
+from .helpers import (
+    Samples,
+    attachment_bytes,
+    expected_images,
+    free_port,
+    last_body,
+    result_of,
+    scrape,
+    set_policy,
+    value,
+)
 
 
 @pytest.fixture
@@ -158,3 +168,19 @@ async def test_a_worker_serves_its_own_metrics_and_health(shared_bed: Bed) -> No
     assert claimed >= 1  # this worker's own jobs, counted by this worker
     assert value(samples, "imagine_queue_depth", state="queued") == 0  # read from the shared database
     assert any(bed.data_dir.glob("heartbeat-*"))  # for the container's health check
+
+
+async def test_an_allowance_holds_with_a_bot_and_a_worker_on_postgresql(shared_bed: Bed) -> None:
+    bed = shared_bed
+    scaled(bed, MAX_PENDING_PER_USER="50")
+    async with bed.bot_process(), bed.worker_process():
+        await set_policy(bed, lambda p: p.with_limits(member_daily=5))
+        burst = await asyncio.gather(*(imagine(bed, "alice", f"burst {i}") for i in range(30)))
+        answers = [await bed.discord.wait_original(i, lambda m: bool(m.content) and not m.loading) for i in burst]
+        accepted = [i for i, a in zip(burst, answers, strict=True) if a.ephemeral_to is None]
+        for interaction in accepted:
+            await result_of(bed.discord, interaction, timeout=30)
+        usage = await bed.discord.slash("alice", "imagine", "qwen", prompt="one more", size="512*512")
+        refused = await bed.discord.wait_original(usage, lambda m: bool(m.content))
+    assert len(accepted) == 5 and len(delivered(bed)) == 5 and len(bed.gateway.requests) == 5
+    assert "5 of 5 images used today" in refused.content  # settled by whichever process ran each job
