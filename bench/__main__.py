@@ -183,9 +183,13 @@ async def measure_scale_out(database_url: str, workers: int, quick: bool) -> dic
     return figures
 
 
-async def scale_out(quick: bool) -> dict[str, dict[str, float]]:
-    """The PostgreSQL runs: one process, then one process and two workers (skipped without PostgreSQL)."""
+async def scale_out(quick: bool, postgres: bool) -> dict[str, dict[str, float]]:
+    """The same two phases on SQLite (one process) and PostgreSQL (one process; one process + 2 workers)."""
     runs: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        runs["sqlite, 1 process"] = await measure_scale_out(f"sqlite:///{tmp}/bench.sqlite3", 0, quick)
+    if not postgres:
+        return runs
     for label, workers in (("postgres, 1 process", 0), ("postgres, 1 process + 2 workers", 2)):
         try:
             async with postgres_schema() as url:
@@ -195,13 +199,12 @@ async def scale_out(quick: bool) -> dict[str, dict[str, float]]:
     return runs
 
 
-def render_scale_out(sqlite: dict[str, float], runs: dict[str, dict[str, float]]) -> str:
+def render_scale_out(runs: dict[str, dict[str, float]]) -> str:
     labels = list(runs)
     keys = ["ack latency p50, ms", "ack latency p99, ms", "throughput, jobs/s", "Discord errors"]
-    lines = ["| metric | sqlite, 1 process | " + " | ".join(labels) + " |", "|---|---:|" + "---:|" * len(labels)]
+    lines = ["| metric | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
     for key in keys:
-        cells = " | ".join(f"{runs[label].get(key, float('nan')):.3f}" for label in labels)
-        lines.append(f"| {key} | {sqlite.get(key, float('nan')):.3f} | {cells} |")
+        lines.append(f"| {key} | " + " | ".join(f"{runs[label].get(key, float('nan')):.3f}" for label in labels) + " |")
     return "\n".join(lines)
 
 
@@ -215,13 +218,13 @@ def render(results: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-async def main_async(quick: bool, postgres: bool) -> None:
-    results = {name: await measure(name, quick) for name in BOTS}
-    print(render(results))
-    scaled = await scale_out(quick) if postgres else {}
-    if scaled:
-        print("\nScale-out (PostgreSQL; the SQLite column is from the run above):\n")
-        print(render_scale_out(results["ours"], scaled))
+async def main_async(quick: bool, postgres: bool, scale_out_only: bool) -> None:
+    results = {} if scale_out_only else {name: await measure(name, quick) for name in BOTS}
+    if results:
+        print(render(results))
+    scaled = await scale_out(quick, postgres)
+    print("\nScale-out (the same burst and throughput phases, by database and processes):\n")
+    print(render_scale_out(scaled))
     RESULTS.mkdir(exist_ok=True)
     meta = {"python": platform.python_version(), "machine": platform.machine(), "quick": quick,
             "gateway_latency_s": GATEWAY_LATENCY, "when": time.strftime("%Y-%m-%d %H:%M:%S")}  # fmt: skip
@@ -234,8 +237,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller counts, for a smoke run")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL scale-out runs")
+    parser.add_argument("--scale-out-only", action="store_true", help="only the scale-out runs (no reference bot)")
     arguments = parser.parse_args()
-    asyncio.run(main_async(arguments.quick, not arguments.no_postgres))
+    asyncio.run(main_async(arguments.quick, not arguments.no_postgres, arguments.scale_out_only))
 
 
 if __name__ == "__main__":

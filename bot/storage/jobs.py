@@ -141,7 +141,7 @@ class JobStore:
         A running job whose lease expired counts as waiting: its process died, and it runs again.
         """
         async with self._db.transaction(locks=[CLAIMS]) as tx:
-            state = await self._queue_state(tx, now)
+            state = await self._claim_state(tx, now)
             job_id = pick(state)
             if job_id is None:
                 return None
@@ -176,8 +176,38 @@ class JobStore:
             entry = QueueEntry(row["id"], row["user_id"], row["guild_id"], row["created_at"])
             live = row["status"] == Status.RUNNING and (row["lease_expires_at"] or 0) > now
             (running if live else waiting).append(entry)
-        turns = {r["user_id"]: r["served_at"] for r in await session.fetchall("SELECT * FROM user_turns")}
-        return QueueState(tuple(waiting), tuple(running), turns)
+        turns = await session.fetchall(
+            "SELECT user_id, served_at FROM user_turns WHERE user_id IN"
+            " (SELECT user_id FROM jobs WHERE status IN (?, ?))",
+            _OPEN,
+        )
+        return QueueState(tuple(waiting), tuple(running), {r["user_id"]: r["served_at"] for r in turns})
+
+    @staticmethod
+    async def _claim_state(session: Session, now: float) -> QueueState:
+        """What the fairness rule needs to pick: each waiting member's oldest job, and the running jobs.
+
+        The database finds the heads (a window over the waiting jobs), so a claim reads a row per
+        waiting member rather than every waiting job.
+        """
+        heads = await session.fetchall(
+            "WITH waiting AS (SELECT id, user_id, guild_id, created_at,"
+            " ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY created_at, id) AS place FROM jobs"
+            " WHERE (status = ? AND (acknowledged_at IS NOT NULL OR created_at <= ?))"
+            " OR (status = ? AND lease_expires_at <= ?))"
+            " SELECT w.id, w.user_id, w.guild_id, w.created_at, t.served_at FROM waiting w"
+            " LEFT JOIN user_turns t ON t.user_id = w.user_id WHERE w.place = 1",
+            (Status.QUEUED, now - ACKNOWLEDGE_GRACE, Status.RUNNING, now),
+        )
+        running = await session.fetchall(
+            "SELECT id, user_id, guild_id, created_at FROM jobs WHERE status = ? AND lease_expires_at > ?",
+            (Status.RUNNING, now),
+        )
+        return QueueState(
+            tuple(QueueEntry(r["id"], r["user_id"], r["guild_id"], r["created_at"]) for r in heads),
+            tuple(QueueEntry(r["id"], r["user_id"], r["guild_id"], r["created_at"]) for r in running),
+            {r["user_id"]: r["served_at"] for r in heads if r["served_at"] is not None},
+        )
 
     async def renew(self, owner: str, job_ids: Sequence[str], *, until: float) -> set[str]:
         """Extend the leases ``owner`` still holds; return the ids it still holds."""
