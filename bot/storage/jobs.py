@@ -58,7 +58,10 @@ class JobStore:
         processes) can never get past a limit, while other members' admissions and the claims go
         on. Raises :class:`PendingLimitReached` or :class:`~bot.storage.usage.AllowanceExceeded`.
         """
-        async with self._db.transaction(locks=[guild_lock(new.guild_id), user_lock(new.user_id)]) as tx:
+        # The server's lock only when its allowance is limited: otherwise members don't wait on each other.
+        server_limited = budget is not None and budget.server_limit is not None
+        locks = [guild_lock(new.guild_id), user_lock(new.user_id)] if server_limited else [user_lock(new.user_id)]
+        async with self._db.transaction(locks=locks) as tx:
             row = await tx.fetchone(
                 "SELECT COUNT(*) AS n FROM jobs WHERE user_id = ? AND status IN (?, ?)", (new.user_id, *_OPEN)
             )
@@ -146,9 +149,9 @@ class JobStore:
             if job_id is None:
                 return None
             entry = next(e for e in state.waiting if e.job_id == job_id)
-            await tx.execute(
+            row = await tx.fetchone(
                 "UPDATE jobs SET status = ?, lease_owner = ?, lease_expires_at = ?, started_at = ?,"
-                " attempts = attempts + 1 WHERE id = ?",
+                " attempts = attempts + 1 WHERE id = ? RETURNING *",
                 (Status.RUNNING, owner, now + lease, now, job_id),
             )
             await tx.execute(
@@ -156,7 +159,6 @@ class JobStore:
                 " ON CONFLICT (user_id) DO UPDATE SET served_at = excluded.served_at",
                 (entry.user_id, now),
             )
-            row = await tx.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return job_from_row(row) if row is not None else None
 
     async def queue_state(self, now: float) -> QueueState:
@@ -190,23 +192,22 @@ class JobStore:
         The database finds the heads (a window over the waiting jobs), so a claim reads a row per
         waiting member rather than every waiting job.
         """
-        heads = await session.fetchall(
+        rows = await session.fetchall(
             "WITH waiting AS (SELECT id, user_id, guild_id, created_at,"
             " ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY created_at, id) AS place FROM jobs"
             " WHERE (status = ? AND (acknowledged_at IS NOT NULL OR created_at <= ?))"
             " OR (status = ? AND lease_expires_at <= ?))"
-            " SELECT w.id, w.user_id, w.guild_id, w.created_at, t.served_at FROM waiting w"
-            " LEFT JOIN user_turns t ON t.user_id = w.user_id WHERE w.place = 1",
-            (Status.QUEUED, now - ACKNOWLEDGE_GRACE, Status.RUNNING, now),
+            " SELECT 1 AS head, w.id, w.user_id, w.guild_id, w.created_at, t.served_at FROM waiting w"
+            " LEFT JOIN user_turns t ON t.user_id = w.user_id WHERE w.place = 1"
+            " UNION ALL SELECT 0, id, user_id, guild_id, created_at, NULL FROM jobs"
+            " WHERE status = ? AND lease_expires_at > ?",
+            (Status.QUEUED, now - ACKNOWLEDGE_GRACE, Status.RUNNING, now, Status.RUNNING, now),
         )
-        running = await session.fetchall(
-            "SELECT id, user_id, guild_id, created_at FROM jobs WHERE status = ? AND lease_expires_at > ?",
-            (Status.RUNNING, now),
-        )
+        entries = [(r["head"], QueueEntry(r["id"], r["user_id"], r["guild_id"], r["created_at"])) for r in rows]
         return QueueState(
-            tuple(QueueEntry(r["id"], r["user_id"], r["guild_id"], r["created_at"]) for r in heads),
-            tuple(QueueEntry(r["id"], r["user_id"], r["guild_id"], r["created_at"]) for r in running),
-            {r["user_id"]: r["served_at"] for r in heads if r["served_at"] is not None},
+            tuple(entry for head, entry in entries if head),
+            tuple(entry for head, entry in entries if not head),
+            {r["user_id"]: r["served_at"] for r in rows if r["head"] and r["served_at"] is not None},
         )
 
     async def renew(self, owner: str, job_ids: Sequence[str], *, until: float) -> set[str]:
