@@ -28,7 +28,7 @@ from bot.wiring import make_engine
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.imagine", "cogs.jobs", "cogs.results")
+EXTENSIONS = ("cogs.imagine", "cogs.jobs", "cogs.results", "cogs.server_control")
 
 
 def random_seed() -> int:

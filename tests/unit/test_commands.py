@@ -50,7 +50,7 @@ def walk(options: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]
 
 async def test_every_extension_respects_discord_limits(loaded_bot: ImagineBot) -> None:
     payload = [command.to_dict(loaded_bot.tree) for command in loaded_bot.tree.get_commands()]
-    assert {c["name"] for c in payload} == {"imagine", "jobs", "queue", "show"}
+    assert {c["name"] for c in payload} == {"imagine", "jobs", "queue", "show", "settings", "preferences", "usage"}
     for command in payload:
         assert NAME.match(command["name"]) and 1 <= len(command["description"]) <= 100
         levels = walk(command.get("options", []))

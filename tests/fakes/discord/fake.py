@@ -654,9 +654,12 @@ class FakeDiscord:
         return data
 
     async def slash(self, user: str, name: str, subcommand: str | None = None, channel: Channel | None = None,
-                    **options: Any) -> Interaction:  # fmt: skip
-        """A member runs ``/name subcommand option:value …``."""
-        data = self._command_data(name, subcommand, options, focused=None)
+                    *, option_values: dict[str, Any] | None = None, **options: Any) -> Interaction:  # fmt: skip
+        """A member runs ``/name subcommand option:value …`` (in ``channel``).
+
+        ``option_values`` gives options whose names clash with this method's parameters (an option named ``channel``).
+        """
+        data = self._command_data(name, subcommand, {**(option_values or {}), **options}, focused=None)
         return await self._inject(2, self.users[user], data, channel=channel)
 
     async def autocomplete(

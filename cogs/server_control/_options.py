@@ -1,0 +1,131 @@
+"""What `/settings defaults` and `/preferences set` share: the model options and their validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.catalogue import CATALOGUE, Feature, InvalidOption, ModelSpec
+from bot.catalogue.sizes import normalize_size
+from bot.policy import ModelDefaults
+
+MODEL_CHOICES = [app_commands.Choice(name=spec.display_name, value=spec.key) for spec in CATALOGUE.values()]
+MOST_IMAGES = max(max(spec.max_n, spec.max_n_sequential) for spec in CATALOGUE.values())
+_COUNTS = "; ".join(
+    f"{spec.key} 1–{spec.max_n}" + (f", {spec.max_n_sequential} in image-set mode" if spec.max_n_sequential else "")
+    for spec in CATALOGUE.values()
+)
+DESCRIBED = {
+    "model": "The model these defaults are for",
+    "size": "W*H (e.g. 1024*768), an aspect ratio like 16:9, or a preset like 2K",
+    "count": f"How many images ({_COUNTS})",
+    "prompt_rewrite": "Qwen: let the model rewrite prompts for more detail",
+    "thinking": "Wan: think before drawing (slower, better; not in image-set mode)",
+    "image_set": "Wan: image-set mode, a coherent series of images",
+    "watermark": "Add the model's watermark",
+    "clear": "Forget the defaults set so far for this model first",
+}
+# Option name -> the model feature it needs (options every model has are not listed).
+_NEEDS = {"prompt_rewrite": Feature.PROMPT_EXTEND, "thinking": Feature.THINKING_MODE, "image_set": Feature.SEQUENTIAL}
+
+
+class ChannelOption(app_commands.Transformer[Any]):
+    """A channel members can post in (text, voice, stage or forum) or a thread, as Discord resolved it."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        kinds = discord.ChannelType
+        return [kinds.text, kinds.news, kinds.voice, kinds.stage_voice, kinds.forum,
+                kinds.public_thread, kinds.private_thread, kinds.news_thread]  # fmt: skip
+
+    async def transform(self, interaction: discord.Interaction[Any], value: Any, /) -> PickedChannel:
+        if not isinstance(value, app_commands.AppCommandChannel | app_commands.AppCommandThread):
+            raise app_commands.TransformerError(value, self.type, self)
+        return value
+
+
+PickedChannel = app_commands.AppCommandChannel | app_commands.AppCommandThread
+ChannelParameter = app_commands.Transform[PickedChannel, ChannelOption]
+
+
+@dataclass(frozen=True, slots=True)
+class GivenDefaults:
+    """The model options a command received, named as the command names them (``None``: not given)."""
+
+    size: str | None = None
+    count: int | None = None
+    prompt_rewrite: bool | None = None
+    thinking: bool | None = None
+    image_set: bool | None = None
+    watermark: bool | None = None
+
+    def is_empty(self) -> bool:
+        """Whether no option was given."""
+        return all(getattr(self, f.name) is None for f in fields(self))
+
+
+def merged_defaults(spec: ModelSpec, current: ModelDefaults | None, given: GivenDefaults) -> ModelDefaults:
+    """``current`` with the given options changed (the rest kept), checked against the model's rules.
+
+    Raises :class:`InvalidOption` naming the option: one the model does not have, a value outside
+    its range, or a combination it refuses (thinking or a large size with image-set mode).
+    """
+    for option, feature in _NEEDS.items():
+        if getattr(given, option) is not None and not spec.supports(feature):
+            raise InvalidOption(option, f"is not an option of {spec.display_name}", getattr(given, option))
+    size = None
+    if given.size is not None:
+        size = normalize_size(given.size, spec.sizes, ratio_sizes=spec.ratio_sizes)
+    changes = ModelDefaults(
+        size=size,
+        count=given.count,
+        prompt_extend=given.prompt_rewrite,
+        thinking_mode=given.thinking,
+        sequential=given.image_set,
+        watermark=given.watermark,
+    )
+    merged = (current or ModelDefaults()).overlay(changes)
+    _check_combination(spec, merged)
+    return merged
+
+
+def _check_combination(spec: ModelSpec, defaults: ModelDefaults) -> None:
+    if defaults.sequential:
+        if defaults.thinking_mode:
+            raise InvalidOption("thinking", "only works with image-set mode off", True)
+        if defaults.size is not None and spec.sequential_sizes is not None:
+            normalize_size(defaults.size, spec.sequential_sizes, ratio_sizes={}, context=" in image-set mode")
+        if defaults.count is not None and not 1 <= defaults.count <= spec.max_n_sequential:
+            raise InvalidOption("count", f"must be 1 to {spec.max_n_sequential} in image-set mode", defaults.count)
+    elif defaults.count is not None and not 1 <= defaults.count <= spec.max_n:
+        hint = f" (up to {spec.max_n_sequential} with image-set mode)" if spec.supports(Feature.SEQUENTIAL) else ""
+        raise InvalidOption("count", f"must be 1 to {spec.max_n}{hint}", defaults.count)
+
+
+def member_roles(interaction: discord.Interaction[Any]) -> frozenset[int]:
+    """The ids of the member's roles (none in a direct message)."""
+    user = interaction.user
+    return frozenset(role.id for role in user.roles) if isinstance(user, discord.Member) else frozenset()
+
+
+def is_manager(interaction: discord.Interaction[Any]) -> bool:
+    """Whether the member may manage the server (the permissions Discord computed for this channel)."""
+    return isinstance(interaction.user, discord.Member) and interaction.permissions.manage_guild
+
+
+def parent_channel_id(interaction: discord.Interaction[Any]) -> int | None:
+    """A thread's parent channel (threads follow their parent's lists and defaults); else ``None``."""
+    channel = interaction.channel
+    return channel.parent_id if isinstance(channel, discord.Thread) else None
+
+
+async def reply(interaction: discord.Interaction[Any], text: str) -> None:
+    """Answer privately, with mentions shown but never pinging."""
+    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
