@@ -59,6 +59,8 @@ async def test_settings_need_manage_server(bed: Bed) -> None:
         assert "Manage Server" in (await ask(bed, "alice", "settings", "view")).content
         assert "Manage Server" in (await ask(bed, "alice", "settings", "reset")).content
         assert (await ask(bed, "alice", "settings", "reset")).components == []
+        in_dm = await ask(bed, "mod", "settings", "view", where=bed.discord.dm_channel)
+        assert "only exist in a server" in in_dm.content
 
         view = await ask(bed, manager(bed), "settings", "view")
         assert line(view, "Each member:") == "Each member: unlimited — bot default"  # alice changed nothing
