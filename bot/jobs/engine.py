@@ -189,6 +189,7 @@ class JobEngine:
         if job.id not in self._tracked:
             job = await self._store.get(job.id) or job
             if job.status is Status.QUEUED:
+                await self._store.announce()  # no room here: another process may have some
                 self._tracked[job.id] = tracked = Tracked(job)
                 await self._refresh_waiting([tracked], force=True)
 

@@ -346,10 +346,16 @@ class JobStore:
                 await tx.execute("UPDATE jobs SET notes = ? WHERE id = ?", (json.dumps([*notes, note]), job_id))
 
     async def acknowledged(self, job_id: str, status_message_id: int | None, *, now: float) -> None:
-        """The interaction was acknowledged with ``status_message_id``: the job may be claimed now."""
+        """The interaction was acknowledged with ``status_message_id``: the job may be claimed now.
+
+        Nobody is woken: the caller tries to claim it first, and calls :meth:`announce` if it could not.
+        """
         await self._db.execute(
             "UPDATE jobs SET status_message_id = ?, acknowledged_at = ? WHERE id = ?", (status_message_id, now, job_id)
         )
+
+    async def announce(self) -> None:
+        """Wake every process: a job is waiting that this one could not take."""
         await self._db.notify()
 
     async def count_by_status(self) -> dict[Status, int]:
