@@ -18,6 +18,7 @@ from bot.jobs.events import Note
 from bot.storage.policies import PolicyDocuments
 from bot.storage.records import Action, Job
 
+from .members import is_manager, member_roles, parent_channel_id
 from .refusals import refusal_text
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ async def start_job(
         upload_limit=interaction.filesize_limit,
         notes=_notes(interaction),
         click=Click(interaction.message.id, str(action)) if interaction.message is not None else None,
-        parent_channel_id=getattr(interaction.channel, "parent_id", None),
+        parent_channel_id=parent_channel_id(interaction),
         member_role_ids=member_roles(interaction),
         is_manager=is_manager(interaction),
         documents=documents,
@@ -93,14 +94,3 @@ def _notes(interaction: discord.Interaction[Any]) -> tuple[Note, ...]:
     if permissions.send_messages and permissions.attach_files and permissions.view_channel:
         return ()
     return (Note.NO_CHANNEL_ACCESS,)
-
-
-def member_roles(interaction: discord.Interaction[Any]) -> frozenset[int]:
-    """The ids of the member's roles (none in a direct message)."""
-    user = interaction.user
-    return frozenset(role.id for role in user.roles) if isinstance(user, discord.Member) else frozenset()
-
-
-def is_manager(interaction: discord.Interaction[Any]) -> bool:
-    """Whether the member may manage the server (the permissions Discord computed for this channel)."""
-    return isinstance(interaction.user, discord.Member) and interaction.permissions.manage_guild

@@ -13,6 +13,7 @@ from bot.catalogue.palette import MAX_COLORS
 from bot.policy import MemberPreferences, ServerPolicy, apply_defaults
 from bot.storage import Action
 from bot.ui.buttons import PERSISTENT_ITEMS
+from bot.ui.members import parent_channel_id
 from bot.ui.starting import start_job
 
 from ._autocomplete import size_choices
@@ -110,7 +111,7 @@ class Imagine(commands.Cog):
         """
         documents = await self.bot.storage.policies.load(interaction.guild_id, interaction.user.id)
         policy = ServerPolicy.from_dict(documents.policy)
-        parent = getattr(interaction.channel, "parent_id", None)
+        parent = parent_channel_id(interaction)
         options = apply_defaults(
             spec.key,
             options,

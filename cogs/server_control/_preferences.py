@@ -12,8 +12,9 @@ from discord.ext import commands
 from bot.catalogue import CATALOGUE, InvalidOption
 from bot.policy import MemberPreferences, ServerPolicy
 from bot.ui import settings_text as text
+from bot.ui.members import parent_channel_id
 
-from ._options import DESCRIBED, MODEL_CHOICES, MOST_IMAGES, GivenDefaults, merged_defaults, parent_channel_id, reply
+from ._options import DESCRIBED, MODEL_CHOICES, MOST_IMAGES, GivenDefaults, merged_defaults, reply
 
 if TYPE_CHECKING:
     from bot.client import ImagineBot

@@ -14,6 +14,8 @@ from bot.catalogue import CATALOGUE, InvalidOption
 from bot.policy import REMOVE_ROLE_LIMIT, ChannelMode, ServerPolicy, parse_entries
 from bot.ui import settings_text as text
 from bot.ui.confirm import Confirmation
+from bot.ui.members import is_manager
+from bot.ui.members import parent_channel_id as parent_of
 
 from ._options import (
     DESCRIBED,
@@ -21,11 +23,9 @@ from ._options import (
     MOST_IMAGES,
     ChannelParameter,
     GivenDefaults,
-    is_manager,
     merged_defaults,
     reply,
 )
-from ._options import parent_channel_id as parent_of
 
 if TYPE_CHECKING:
     from bot.client import ImagineBot

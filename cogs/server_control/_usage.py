@@ -11,9 +11,10 @@ from discord.ext import commands
 
 from bot.policy import ServerPolicy, member_allowance, resets_at, server_allowance, usage_day
 from bot.ui import settings_text as text
+from bot.ui.members import is_manager, member_roles
 from bot.ui.usage_text import UsageReport, render_usage
 
-from ._options import is_manager, member_roles, reply
+from ._options import reply
 
 if TYPE_CHECKING:
     from bot.client import ImagineBot
