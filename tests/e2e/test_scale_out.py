@@ -145,27 +145,33 @@ async def test_cancel_on_the_bot_process_stops_a_job_queued_for_the_workers(shar
 async def test_a_worker_serves_its_own_metrics_and_health(shared_bed: Bed) -> None:
     bed = shared_bed
     scaled(bed, MAX_CONCURRENT_JOBS="1")
+    bed.gateway.hold = asyncio.Event()
     port = free_port()
     async with (
-        bed.bot_process(),
+        bed.bot_process() as main,
         bed.worker_process(env={"METRICS_PORT": str(port)}) as worker,
         aiohttp.ClientSession() as http,
     ):
         base = f"http://127.0.0.1:{port}"
         async with http.get(f"{base}/healthz") as health:
             assert health.status == 200
-        interactions = [await imagine(bed, user, f"counted {user}") for user in ("alice", "bob", "carol", "dave")]
+        interactions = [await imagine(bed, user, f"counted {user}") for user in ("alice", "bob", "carol")]
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        for waiting in interactions[1:]:  # acknowledged, and so claimable by any process
+            await bed.discord.wait_original(waiting, lambda m: "**Queued**" in m.content)
+        await main.kill()  # from now on the worker does everything (the first job after its lease)
+        bed.gateway.hold.set()
         for interaction in interactions:
             await result_of(bed.discord, interaction, timeout=30)
-        claimed = worker.output.count(" claimed by ")
 
         def finished(samples: Samples) -> float:
             return sum(v for (name, _), v in samples.items() if name == "imagine_jobs_finished_total")
 
         async with asyncio.timeout(10):  # a job is counted just after its result is posted
-            while finished(samples := await scrape(http, base)) != claimed:  # noqa: ASYNC110
+            while finished(samples := await scrape(http, base)) != 3:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
-    assert claimed >= 1  # this worker's own jobs, counted by this worker
+        claimed = worker.output.count(" claimed by ")
+    assert claimed == 3  # this worker's own jobs, counted by this worker
     assert value(samples, "imagine_queue_depth", state="queued") == 0  # read from the shared database
     assert any(bed.data_dir.glob("heartbeat-*"))  # for the container's health check
 
