@@ -112,6 +112,8 @@ async def test_workers_deliver_what_was_queued_when_the_bot_process_dies(shared_
     async with bed.bot_process() as main, bed.worker_process():
         interactions = [await imagine(bed, user, f"queued for {user}") for user in ("alice", "bob", "carol")]
         await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        for waiting in interactions:  # each acknowledged (and so claimable by any process)
+            await bed.discord.wait_original(waiting, lambda m: bool(m.content))
         await main.kill()
         since = len(bed.discord.requests_seen)
         results = [await result_of(bed.discord, i, timeout=30) for i in interactions]
