@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from bot.policy import ChannelMode, ModelDefaults
 from bot.policy.preferences import MemberPreferences
 from bot.storage import open_storage
@@ -158,3 +160,27 @@ async def test_a_burst_of_thirty_clicks_makes_exactly_the_allowance(bed: Bed) ->
     refused = [a for a in answers if a.ephemeral_to is not None]
     assert len(refused) == 25
     assert all("your daily allowance in this server: 5 of 5 images used today" in a.content for a in refused)
+
+
+REFUSED_BY_POLICY = {
+    "blocked channel": (lambda bed: lambda p: p.with_channel(bed.discord.channel.id, ChannelMode.BLOCK), "turned off"),
+    "required role": (lambda bed: lambda p: p.with_required_role(bed.discord.roles["artist"].id, True), "needs one of"),
+    "max count": (lambda bed: lambda p: p.with_limits(max_count=1), "at most 1 images per job"),
+    "blocked word": (lambda bed: lambda p: p.with_blocklist(add=["lighthouse"]), "`lighthouse`"),
+    "allowance": (lambda bed: lambda p: p.with_limits(member_daily=2), "2 of 2 images used today"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED_BY_POLICY))
+async def test_every_refusal_applies_to_old_results_buttons_too(bed: Bed, case: str) -> None:
+    change, expected = REFUSED_BY_POLICY[case]
+    async with bed.bot():
+        original = await result_of(bed.discord, await imagine(bed, "alice", count=2))
+        await set_policy(bed, change(bed))
+        same, new = original.custom_ids[0], original.custom_ids[1]
+        by_button = await refusal(bed, await bed.discord.click("alice", original, same))
+        by_other_button = await refusal(bed, await bed.discord.click("alice", original, new))
+        by_command = await refusal(bed, await imagine(bed, "alice", count=2))
+    for message in (by_button, by_other_button, by_command):
+        assert expected in message.content, message.content
+    assert len(bed.gateway.requests) == 1  # only the original: nothing refused reached the gateway

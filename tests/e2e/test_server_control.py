@@ -290,3 +290,23 @@ async def test_usage_counts_delivered_images(bed: Bed) -> None:
     assert line(mine, "Your allowance:") == "Your allowance: 10 a day, 8 left"
     assert line(managers, "**This server today**") == "**This server today**: 2 images · budget: unlimited"
     assert f"**Top members today**\n1. <@{alice}> — 2" in managers.content
+
+
+async def test_usage_counts_only_what_was_delivered(bed: Bed) -> None:
+    from tests.fakes.gateway import Fault
+
+    bed.extra_env["DEFAULT_MEMBER_DAILY_IMAGES"] = "20"
+    async with bed.bot():
+        bed.gateway.fail_next(Fault.MODERATION)
+        failed = await result_of(bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="x"))
+        await stored_job(bed, job_id(failed), Status.FAILED)
+        bed.gateway.fail_next(Fault.FEWER)  # an image set that comes back one short: 3 of 4
+        partial = await result_of(
+            bed.discord,
+            await bed.discord.slash("alice", "imagine", "wan", prompt="a set", size="1K", count=4, image_set=True),
+        )
+        await stored_job(bed, job_id(partial), Status.DONE)
+        mine = await ask(bed, "alice", "usage")
+    assert "content filter" in failed.content and len(partial.attachments) == 3
+    assert "Your images today in this server**: 3 images" in mine.content  # the failure gave its image back
+    assert line(mine, "Your allowance:") == "Your allowance: 20 a day, 17 left"
