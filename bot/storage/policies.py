@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .database import Database, guild_lock
+from .database import Database, guild_lock, user_lock
 
 Document = Mapping[str, Any]
 
@@ -60,11 +60,20 @@ class PolicyStore:
 
     async def set_preferences(self, user_id: int, preferences: Document, *, now: float) -> None:
         """Replace a member's preferences."""
-        await self._db.execute(
-            "INSERT INTO member_preferences (user_id, preferences, updated_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET preferences = excluded.preferences, updated_at = excluded.updated_at",
-            (user_id, json.dumps(preferences, sort_keys=True), now),
-        )
+        await self.update_preferences(user_id, lambda _: preferences, now=now)
+
+    async def update_preferences(self, user_id: int, change: Callable[[Document], Document], *, now: float) -> Document:
+        """Apply ``change`` to a member's preferences atomically (under the member's lock); return them."""
+        async with self._db.transaction(locks=[user_lock(user_id)]) as tx:
+            row = await tx.fetchone("SELECT preferences FROM member_preferences WHERE user_id = ?", (user_id,))
+            updated = change(json.loads(row["preferences"]) if row is not None else {})
+            await tx.execute(
+                "INSERT INTO member_preferences (user_id, preferences, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET preferences = excluded.preferences,"
+                " updated_at = excluded.updated_at",
+                (user_id, json.dumps(updated, sort_keys=True), now),
+            )
+        return updated
 
     async def reset_preferences(self, user_id: int) -> None:
         """Forget a member's preferences."""

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.catalogue import CATALOGUE, InvalidOption
 from bot.policy import MemberPreferences, ServerPolicy
+from bot.storage.policies import Document
 from bot.ui import settings_text as text
 from bot.ui.members import parent_channel_id
 
@@ -49,15 +50,18 @@ class Preferences(commands.Cog):
         if given.is_empty() and not clear:
             await reply(interaction, text.NOTHING_GIVEN)
             return
-        documents = await self.bot.storage.policies.load(None, interaction.user.id)
-        preferences = MemberPreferences.from_dict(documents.preferences)
-        try:
+
+        def change(document: Document) -> Document:  # under the member's lock: two sets never lose one
+            preferences = MemberPreferences.from_dict(document)
             merged = merged_defaults(CATALOGUE[model], None if clear else preferences.for_model(model), given)
+            return preferences.with_defaults(model, merged).to_dict()
+
+        try:
+            saved = await self.bot.storage.policies.update_preferences(interaction.user.id, change, now=time.time())
         except InvalidOption as error:
             await reply(interaction, text.refused_option(error))
             return
-        preferences = preferences.with_defaults(model, merged)
-        await self.bot.storage.policies.set_preferences(interaction.user.id, preferences.to_dict(), now=time.time())
+        preferences = MemberPreferences.from_dict(saved)
         await reply(interaction, text.preferences_saved(model, preferences.for_model(model)))
 
     @preferences.command(name="view")

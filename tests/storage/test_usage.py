@@ -116,6 +116,8 @@ async def test_policy_documents_are_read_in_one_query_and_updated_atomically(sto
         return lambda policy: {**policy, key: True}
 
     await asyncio.gather(*(storage.policies.update_policy(1, add(f"k{i}"), now=1.0) for i in range(10)))
+    await asyncio.gather(*(storage.policies.update_preferences(8, add(f"p{i}"), now=1.0) for i in range(10)))
+    assert set((await storage.policies.load(None, 8)).preferences) == {f"p{i}" for i in range(10)}
     await storage.policies.set_preferences(7, {"qwen": {"size": "1024*1024"}}, now=1.0)
     loaded = await storage.policies.load(1, 7)
     assert set(loaded.policy) == {f"k{i}" for i in range(10)}  # no update was lost
