@@ -78,6 +78,7 @@ class Settings:
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
     max_concurrent_jobs: int = 4
+    max_jobs_per_process: int | None = None  # None: as many as MAX_CONCURRENT_JOBS
     max_jobs_per_server: int = 3
     max_running_per_user: int = 2
     max_pending_per_user: int = 5
@@ -158,6 +159,7 @@ class Settings:
             gateway_response_format=response_format,  # type: ignore[arg-type]
             discord_api_base_url=discord_access.api_base_url,
             max_concurrent_jobs=_count("MAX_CONCURRENT_JOBS", get("MAX_CONCURRENT_JOBS") or "4"),
+            max_jobs_per_process=_count("MAX_JOBS_PER_PROCESS", v) if (v := get("MAX_JOBS_PER_PROCESS")) else None,
             max_jobs_per_server=_count("MAX_JOBS_PER_SERVER", get("MAX_JOBS_PER_SERVER") or "3"),
             max_running_per_user=_count("MAX_RUNNING_PER_USER", get("MAX_RUNNING_PER_USER") or "2"),
             max_pending_per_user=_count("MAX_PENDING_PER_USER", get("MAX_PENDING_PER_USER") or "5"),

@@ -40,6 +40,7 @@ def make_engine(
         store=storage.jobs,
         policies=storage.policies,
         ceilings=settings.ceilings,
+        capacity=settings.max_jobs_per_process,
         producer=Producer(gateway),
         presenter=DiscordPresenter(client),
         limits=limits_from(settings),

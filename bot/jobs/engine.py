@@ -71,6 +71,7 @@ class JobEngine:
         limits: Limits,
         data_dir: Path,
         ceilings: Ceilings | None = None,
+        capacity: int | None = None,
         owner: str | None = None,
         lease: float = 30.0,
         job_timeout: float = 600.0,
@@ -84,6 +85,9 @@ class JobEngine:
         self._store = store
         self._policies = policies
         self._ceilings = ceilings or Ceilings()
+        # Jobs this process runs at once: the global limit counts all processes together; a
+        # smaller share here leaves work for the others (workers beside a busy bot process).
+        self._capacity = min(limits.global_running, capacity or limits.global_running)
         self._producer = producer
         self._presenter = presenter
         self._data_dir = data_dir
@@ -233,7 +237,7 @@ class JobEngine:
         """Start every job the limits allow now (in any process's share, as this one has room)."""
         pick = functools.partial(pick_next, limits=self.limits)
         async with self._claim_lock:
-            while self._claiming and self.running < self.limits.global_running:
+            while self._claiming and self.running < self._capacity:
                 job = await self._store.claim(self.owner, pick=pick, lease=self._lease, now=self._clock())
                 if job is None:
                     return

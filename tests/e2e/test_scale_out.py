@@ -192,3 +192,20 @@ async def test_an_allowance_holds_with_a_bot_and_a_worker_on_postgresql(shared_b
         refused = await bed.discord.wait_original(usage, lambda m: bool(m.content))
     assert len(accepted) == 5 and len(delivered(bed)) == 5 and len(bed.gateway.requests) == 5
     assert "5 of 5 images used today" in refused.content  # settled by whichever process ran each job
+
+
+async def test_a_process_runs_no_more_than_its_share(shared_bed: Bed) -> None:
+    bed = shared_bed
+    scaled(bed, MAX_CONCURRENT_JOBS="3", MAX_JOBS_PER_PROCESS="1")
+    bed.gateway.hold = asyncio.Event()
+    async with bed.bot_process() as main, bed.worker_process() as worker:
+        interactions = [await imagine(bed, user, f"share {user}") for user in ("alice", "bob", "carol")]
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 2)  # one in each process
+        # the global limit (3) had room, the processes did not: the third waits, alone in the queue
+        await bed.discord.wait_original(interactions[2], lambda m: "**Queued** — position 1 of 1" in m.content)
+        assert bed.gateway.in_flight == 2
+        bed.gateway.hold.set()
+        for interaction in interactions:
+            await result_of(bed.discord, interaction, timeout=30)
+        claims = (main.output.count(" claimed by "), worker.output.count(" claimed by "))
+    assert bed.gateway.max_in_flight == 2 and sum(claims) == 3 and min(claims) >= 1
