@@ -169,8 +169,7 @@ async def measure(name: str, quick: bool) -> dict[str, float]:
 async def measure_scale_out(database_url: str, workers: int, quick: bool) -> dict[str, float]:
     """Our bot on ``database_url`` with ``workers`` worker processes: acknowledgements and throughput."""
     figures: dict[str, float] = {}
-    # With workers, each process runs at most 10 jobs at once, so the work spreads over the processes.
-    env = {"LOG_LEVEL": "WARNING", **UNLIMITED, **({"MAX_JOBS_PER_PROCESS": "10"} if workers else {})}
+    env = {"LOG_LEVEL": "WARNING", **UNLIMITED}
     with tempfile.TemporaryDirectory() as tmp:
         async with open_bed(Path(tmp) / "data", database_url=database_url) as bed, AsyncExitStack() as stack:
             await stack.enter_async_context(
