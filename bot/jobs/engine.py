@@ -157,7 +157,8 @@ class JobEngine:
         await asyncio.gather(*(t.task for t in interrupted if t.task), *self._background, return_exceptions=True)
         if delivering:
             await asyncio.wait(delivering, timeout=PAUSE_NOTICE_TIMEOUT)
-        paused = [t for t in self._tracked.values() if not t.final and (t.task is None or t in interrupted)]
+        # (An interrupted job's task has already forgotten it: it is listed from ``interrupted``.)
+        paused = [*interrupted, *(t for t in self._tracked.values() if t.task is None and not t.final)]
         if paused:
             # Shown before the jobs are given back, so it can never overwrite the "generating" of
             # another process that takes one over.

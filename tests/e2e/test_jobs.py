@@ -267,3 +267,16 @@ async def test_a_job_whose_acknowledgement_fails_never_runs(bed: Bed) -> None:
     async with open_storage(bed.settings().database_url) as storage:
         (record,) = await storage.jobs.recent_for_user(bed.discord.users["alice"].id)
     assert record.status is Status.CANCELLED  # recorded, and not resumed by a later start
+
+
+async def test_a_job_interrupted_by_a_shutdown_says_paused_and_runs_again(bed: Bed) -> None:
+    bed.gateway.hold = asyncio.Event()
+    async with bed.bot():
+        interaction, _ = await queued(bed, "alice", "interrupted")
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+    paused = bed.discord.original(interaction)
+    assert paused is not None and "**Paused**" in paused.content  # shutdown with no grace: given back
+    bed.gateway.hold.set()
+    async with bed.bot():
+        message = await result_of(bed.discord, interaction, timeout=20)
+    assert len(message.attachments) == 1 and "ran again" in message.content
