@@ -7,6 +7,7 @@ writes the job's ending to the database only while this process still holds the 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 import time
@@ -117,6 +118,7 @@ class JobRunner:
             if not await self._store.mark_delivering(job.id, self.owner, nonce):
                 log.warning("job %s: lease lost before delivery; another process has it", job.id)
                 return
+            tracked.job = job = dataclasses.replace(job, delivery_nonce=nonce)  # the posts carry it
             elapsed = time.monotonic() - (tracked.started or time.monotonic())
             outcome = await self._deliver(tracked, produced, elapsed, notes)
         except asyncio.CancelledError:

@@ -10,7 +10,7 @@ from bot.storage import Job, Status, open_storage
 from tests.bed import Bed
 from tests.fakes.discord import Interaction, Message
 
-from .helpers import attachment_bytes, expected_images, is_final, result_of, strip_png_text
+from .helpers import attachment_bytes, expected_images, is_final, result_of, stored_job, strip_png_text
 
 
 def job_id(message: Message) -> str:
@@ -280,3 +280,18 @@ async def test_a_job_interrupted_by_a_shutdown_says_paused_and_runs_again(bed: B
     async with bed.bot():
         message = await result_of(bed.discord, interaction, timeout=20)
     assert len(message.attachments) == 1 and "ran again" in message.content
+
+
+async def test_a_result_posted_anew_carries_the_nonce_recorded_before_posting(bed: Bed) -> None:
+    bed.gateway.hold = asyncio.Event()
+    async with bed.bot():
+        _, status_message = await queued(bed, "alice", "reposted")
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
+        status_message.deleted = True  # someone deleted it: the result must be posted as a new message
+        bed.discord.advance(20 * 60)  # and the interaction's token has expired
+        bed.gateway.hold.set()
+        posted = await bed.discord.wait_for(
+            lambda: next((m for m in bed.discord.channel_messages() if m.attachments), None)
+        )
+        record = await stored_job(bed, job_id(posted), Status.DONE)
+    assert record.delivery_nonce and posted.nonce is not None and posted.nonce.startswith(record.delivery_nonce)
