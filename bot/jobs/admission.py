@@ -14,20 +14,18 @@ from enum import StrEnum
 from bot.gateway.models import GenerationRequest
 from bot.policy import (
     AccessRefusal,
-    AllowanceKind,
     AllowanceRefusal,
     Ceilings,
     ServerPolicy,
     check_access,
     member_allowance,
-    resets_at,
     server_allowance,
     usage_day,
 )
 from bot.storage.jobs import JobStore, PendingLimitReached
 from bot.storage.policies import PolicyDocuments, PolicyStore
 from bot.storage.records import Action, Job, NewJob
-from bot.storage.usage import AllowanceExceeded, Budget, Scope
+from bot.storage.usage import AllowanceExceeded, Budget
 
 from .events import Note
 
@@ -140,6 +138,5 @@ async def admit(
     except PendingLimitReached as full:
         return Refusal(RefusalKind.PENDING_LIMIT, used=full.pending, limit=full.limit)
     except AllowanceExceeded as spent:
-        kind = AllowanceKind.DM if dm else AllowanceKind.MEMBER if spent.scope is Scope.MEMBER else AllowanceKind.SERVER
-        allowance = AllowanceRefusal(kind, spent.used, spent.limit, resets_at(now))
-        return Refusal(RefusalKind.ALLOWANCE, used=spent.used, limit=spent.limit, allowance=allowance)
+        over = spent.refusal
+        return Refusal(RefusalKind.ALLOWANCE, used=over.used, limit=over.limit, allowance=over)

@@ -70,7 +70,7 @@ class JobStore:
                 raise PendingLimitReached(pending, pending_limit)
             reserved = new.request.n if budget is not None else 0
             if budget is not None:
-                await reserve(tx, budget, new.guild_id, new.user_id, reserved)
+                await reserve(tx, budget, new.guild_id, new.user_id, reserved, now=now)
             job_id = await self._insert(tx, new, now, reserved, budget.day if budget is not None else None)
         return Job(
             id=job_id,

@@ -9,18 +9,13 @@ cancel), in the same transaction that records the ending.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+
+from bot.policy.allowance import AllowanceRefusal, check_reservation
+from bot.policy.allowance import settle as settle_reservation
 
 from .database import Database, Row, Session
 
 DM = 0  # the "server" of direct messages
-
-
-class Scope(StrEnum):
-    """Whose allowance."""
-
-    MEMBER = "member"
-    SERVER = "server"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +28,11 @@ class Budget:
 
 
 class AllowanceExceeded(Exception):
-    """The job's images would go past an allowance."""
+    """The job's images would go past an allowance; ``refusal`` says which, and the figures."""
 
-    def __init__(self, scope: Scope, used: int, limit: int) -> None:
-        super().__init__(f"{scope} allowance: {used} of {limit} used")
-        self.scope = scope
-        self.used = used
-        self.limit = limit
+    def __init__(self, refusal: AllowanceRefusal) -> None:
+        super().__init__(f"{refusal.kind} allowance: {refusal.used} of {refusal.limit} used")
+        self.refusal = refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +46,7 @@ class DayUsage:
     top: tuple[tuple[int, int], ...]  # (user id, images) of the server's biggest users today
 
 
-async def reserve(tx: Session, budget: Budget, guild_id: int | None, user_id: int, images: int) -> None:
+async def reserve(tx: Session, budget: Budget, guild_id: int | None, user_id: int, images: int, *, now: float) -> None:
     """Reserve ``images`` against today's allowances, or raise :class:`AllowanceExceeded`."""
     server = guild_id or DM
     row = await tx.fetchone(
@@ -64,10 +57,17 @@ async def reserve(tx: Session, budget: Budget, guild_id: int | None, user_id: in
     )
     member_used = int(row["member"]) if row is not None else 0
     server_used = int(row["server"]) if row is not None else 0
-    if budget.member_limit is not None and member_used + images > budget.member_limit:
-        raise AllowanceExceeded(Scope.MEMBER, member_used, budget.member_limit)
-    if budget.server_limit is not None and server_used + images > budget.server_limit:
-        raise AllowanceExceeded(Scope.SERVER, server_used, budget.server_limit)
+    refusal = check_reservation(
+        images,
+        member_used=member_used,
+        member_limit=budget.member_limit,
+        server_used=server_used,
+        server_limit=budget.server_limit,
+        now=now,
+        dm=guild_id is None,
+    )
+    if refusal is not None:
+        raise AllowanceExceeded(refusal)
     await tx.execute(
         "INSERT INTO usage (day, guild_id, user_id, used, reserved) VALUES (?, ?, ?, 0, ?)"
         " ON CONFLICT (day, guild_id, user_id) DO UPDATE SET reserved = usage.reserved + excluded.reserved",
@@ -79,11 +79,11 @@ async def settle(tx: Session, ended: Row, delivered: int) -> None:
     """Turn an ended job's reservation into the images it delivered."""
     if not ended["reserved"] or ended["usage_day"] is None:
         return
+    settled = settle_reservation(ended["reserved"], delivered)
     await tx.execute(
         "UPDATE usage SET reserved = reserved - ?, used = used + ? WHERE day = ? AND guild_id = ? AND user_id = ?",
-        (ended["reserved"], min(delivered, ended["reserved"]), ended["usage_day"], ended["guild_id"] or DM,
-         ended["user_id"]),
-    )  # fmt: skip
+        (settled.release, settled.used, ended["usage_day"], ended["guild_id"] or DM, ended["user_id"]),
+    )
 
 
 class UsageStore:

@@ -10,9 +10,10 @@ import pytest
 
 from bot.catalogue import QWEN, WAN, ImagineOptions
 from bot.jobs.fairness import Limits, pick_next
+from bot.policy import AllowanceKind
 from bot.storage.records import Action, NewJob, Status
 from bot.storage.store import Storage, open_storage
-from bot.storage.usage import AllowanceExceeded, Budget, Scope
+from bot.storage.usage import AllowanceExceeded, Budget
 from tests.databases import BACKENDS, database_url
 
 DAY = "2026-12-04"
@@ -54,11 +55,19 @@ async def test_refusals_name_the_allowance_and_the_figures(storage: Storage) -> 
     await storage.jobs.admit(job(1, n=3), pending_limit=10, now=1.0, budget=budget)
     with pytest.raises(AllowanceExceeded) as member:
         await storage.jobs.admit(job(1, n=3), pending_limit=10, now=1.0, budget=budget)
-    assert (member.value.scope, member.value.used, member.value.limit) == (Scope.MEMBER, 3, 5)
+    assert (member.value.refusal.kind, member.value.refusal.used, member.value.refusal.limit) == (
+        AllowanceKind.MEMBER,
+        3,
+        5,
+    )
     await storage.jobs.admit(job(2, n=2), pending_limit=10, now=1.0, budget=budget)  # 3 + 2 = 5 of 6
     with pytest.raises(AllowanceExceeded) as server:
         await storage.jobs.admit(job(3, n=2), pending_limit=10, now=1.0, budget=budget)
-    assert (server.value.scope, server.value.used, server.value.limit) == (Scope.SERVER, 5, 6)
+    assert (server.value.refusal.kind, server.value.refusal.used, server.value.refusal.limit) == (
+        AllowanceKind.SERVER,
+        5,
+        6,
+    )
     assert await admit(storage, job(3, n=1), budget)  # exactly to the limit is allowed
 
 
