@@ -331,8 +331,11 @@ class JobEngine:
         async with tracked.lock:
             if tracked.final and progress.phase is not Phase.PAUSED:
                 return
-            tracked.shown, tracked.last_edit = progress, time.monotonic()
+            tracked.last_edit = time.monotonic()
             try:
-                await self._presenter.show_progress(tracked.job, progress)
+                shown = await self._presenter.show_progress(tracked.job, progress)
             except Exception:
                 log.exception("job %s: showing its status failed", tracked.job.id)
+                shown = False
+            if shown:  # a status that could not be shown is shown again at the next refresh
+                tracked.shown = progress

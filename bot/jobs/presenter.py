@@ -27,8 +27,8 @@ class Undeliverable(Exception):
 class Presenter(Protocol):
     """Shows jobs: status, results, failures. Every method works in any process, after restarts."""
 
-    async def show_progress(self, job: Job, progress: Progress) -> None:
-        """Show the job's status (best effort: a failed edit is logged, not raised)."""
+    async def show_progress(self, job: Job, progress: Progress) -> bool:
+        """Show the job's status; False if it could not (best effort: logged, not raised; tried again later)."""
 
     async def deliver(self, job: Job, produced: Produced, *, elapsed: float, notes: tuple[Note, ...]) -> Delivery:
         """Post the result; raise :class:`Undeliverable` when no route works."""

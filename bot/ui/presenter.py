@@ -29,12 +29,14 @@ class DiscordPresenter:
         self._client = client
         self._courier = Courier(client)
 
-    async def show_progress(self, job: Job, progress: Progress) -> None:
+    async def show_progress(self, job: Job, progress: Progress) -> bool:
         view = cancel_view(job.id) if progress.phase == "queued" else None
         try:
             await self._courier.show(job, Payload(render_progress(job, progress), view=view), replace_files=False)
         except (discord.HTTPException, NoRoute) as error:
             log.warning("job %s: status edit failed: %s", job.id, error)
+            return False
+        return True
 
     async def deliver(self, job: Job, produced: Produced, *, elapsed: float, notes: tuple[Note, ...]) -> Delivery:
         images = produced.images
