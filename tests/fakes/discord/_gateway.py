@@ -10,7 +10,13 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from ._connection import _Connection
+from ._spec import discord_locales
 from ._state import _FakeState
+
+# Guild fields only the gateway's GUILD_CREATE carries; GET /guilds/{id} and GUILD_UPDATE have the others.
+_GATEWAY_ONLY_GUILD = frozenset(
+    ("joined_at", "large", "unavailable", "member_count", "members", "channels", "threads", "presences", "voice_states")
+)
 
 
 class _GatewayMixin(_FakeState):
@@ -95,8 +101,8 @@ class _GatewayMixin(_FakeState):
             "members": [self._bot_member_json()],
             "channels": [c.to_json() for c in self.channels.values()], "presences": [], "voice_states": [],
             "joined_at": "2026-01-01T00:00:00+00:00", "verification_level": 0, "default_message_notifications": 0,
-            "explicit_content_filter": 0, "mfa_level": 0, "system_channel_id": None, "preferred_locale": "en-US",
-            "nsfw_level": 0, "premium_progress_bar_enabled": False,
+            "explicit_content_filter": 0, "mfa_level": 0, "system_channel_id": None,
+            "preferred_locale": self.guild_locale, "nsfw_level": 0, "premium_progress_bar_enabled": False,
         }  # fmt: skip
 
     def _bot_member_json(self) -> dict[str, Any]:
@@ -108,6 +114,20 @@ class _GatewayMixin(_FakeState):
             "mute": False,
             "flags": 0,
         }
+
+    async def set_guild_locale(self, locale: str) -> None:
+        """The server's language (``preferred_locale``; ``guild_locale`` of its interactions), default ``en-US``.
+
+        A connected bot gets GUILD_UPDATE, as when an admin changes it in Server Settings.
+        """
+        if locale not in discord_locales():
+            raise ValueError(f"Discord has no locale {locale!r}")
+        self.guild_locale = locale
+        connection = self._connection_for(self.guild_id)
+        if connection is not None:
+            guild = {key: value for key, value in self._guild_json().items() if key not in _GATEWAY_ONLY_GUILD}
+            await connection.dispatch("GUILD_UPDATE", guild)
+        await self._notify()
 
     async def disconnect_bot(self) -> None:
         """Drop every websocket (as when the bot process dies)."""

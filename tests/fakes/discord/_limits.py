@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 from ._errors import DiscordError, invalid_form
+from ._layout import IS_COMPONENTS_V2
+from ._spec import discord_locales
 
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
@@ -20,6 +22,7 @@ MAX_OPTIONS = 25
 MAX_CHOICES = 25
 MAX_DESCRIPTION = 100
 MAX_COMMANDS = 100
+MAX_CHOICE_NAME = 100
 _EMBED_FIELDS = {"title": 256, "description": 4096}
 
 
@@ -48,7 +51,8 @@ def check_message(payload: dict[str, Any], file_count: int) -> None:
     attachments = payload.get("attachments")
     if file_count > MAX_FILES or (attachments is not None and len(attachments) > MAX_FILES):
         raise invalid_form("attachments", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_FILES} or fewer in length.")
-    check_components(payload.get("components") or [])
+    if not (payload.get("flags") or 0) & IS_COMPONENTS_V2:  # a V2 layout is checked with the message's files
+        check_components(payload.get("components") or [])
 
 
 def check_components(rows: list[dict[str, Any]]) -> None:
@@ -85,7 +89,7 @@ def check_components(rows: list[dict[str, Any]]) -> None:
 
 
 def check_commands(commands: list[dict[str, Any]]) -> None:
-    """Application-command schema rules (names, descriptions, option counts and order)."""
+    """Application-command schema rules (names, descriptions, localizations, option counts and order)."""
     if len(commands) > MAX_COMMANDS:
         raise invalid_form("_root", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_COMMANDS} or fewer in length.")
     names: set[tuple[int, str]] = set()
@@ -97,17 +101,75 @@ def check_commands(commands: list[dict[str, Any]]) -> None:
                 f"{i}.name", "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique"
             )
         names.add(key)
-        _check_named(command, f"{i}", chat_input=kind == 1)
+        if kind in (2, 3):  # user / message context menus: a free-form name, no description, no options
+            _check_context_menu(command, f"{i}")
+            continue
+        _check_named(command, f"{i}")
         _check_options(command.get("options") or [], f"{i}.options", depth=0)
 
 
-def _check_named(item: dict[str, Any], where: str, *, chat_input: bool = True) -> None:
+def _check_context_menu(command: dict[str, Any], where: str) -> None:
+    for locale, name in _localizations(command, "name_localizations", where):
+        if not isinstance(name, str) or not 1 <= len(name) <= 32:
+            raise invalid_form(f"{where}.name_localizations.{locale}", "BASE_TYPE_BAD_LENGTH",
+                               "Must be between 1 and 32 in length.")  # fmt: skip
+    if not 1 <= len(command.get("name") or "") <= 32:
+        raise invalid_form(f"{where}.name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+    if command.get("description") or command.get("description_localizations"):
+        raise invalid_form(f"{where}.description", "APPLICATION_COMMAND_CONTEXT_MENU_DESCRIPTION_INVALID",
+                           "Context menu commands cannot have a description")  # fmt: skip
+    if command.get("options"):
+        raise invalid_form(f"{where}.options", "APPLICATION_COMMAND_CONTEXT_MENU_OPTIONS_INVALID",
+                           "Context menu commands cannot have options")  # fmt: skip
+
+
+def _localizations(item: dict[str, Any], field: str, where: str) -> list[tuple[str, Any]]:
+    """A ``*_localizations`` map's entries, after checking every key is one of Discord's locales."""
+    given = item.get(field) or {}
+    if not isinstance(given, dict):
+        return []  # wrong types are the schema's to report
+    for locale in given:
+        if locale not in discord_locales():
+            raise invalid_form(f"{where}.{field}.{locale}", "ENUM_TYPE_COERCE",
+                               f"Value \"{locale}\" is not a valid enum value.")  # fmt: skip
+    return list(given.items())
+
+
+def _valid_name(name: object) -> bool:
+    return isinstance(name, str) and bool(COMMAND_NAME.match(name)) and name == name.lower()
+
+
+def _check_named(item: dict[str, Any], where: str) -> None:
     name = item.get("name", "")
-    if chat_input and (not COMMAND_NAME.match(name) or name != name.lower()):
+    if not _valid_name(name):
         raise invalid_form(f"{where}.name", "APPLICATION_COMMAND_INVALID_NAME", f"Command name is invalid: {name!r}")
+    for locale, localized in _localizations(item, "name_localizations", where):
+        if not _valid_name(localized):
+            raise invalid_form(f"{where}.name_localizations.{locale}", "APPLICATION_COMMAND_INVALID_NAME",
+                               f"Command name is invalid: {localized!r}")  # fmt: skip
     description = item.get("description", "")
-    if chat_input and not 1 <= len(description) <= MAX_DESCRIPTION:
+    if not 1 <= len(description) <= MAX_DESCRIPTION:
         raise invalid_form(f"{where}.description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+    for locale, localized in _localizations(item, "description_localizations", where):
+        if not isinstance(localized, str) or not 1 <= len(localized) <= MAX_DESCRIPTION:
+            raise invalid_form(f"{where}.description_localizations.{locale}", "BASE_TYPE_BAD_LENGTH",
+                               "Must be between 1 and 100 in length.")  # fmt: skip
+
+
+def _check_choices(choices: list[dict[str, Any]], where: str) -> None:
+    if len(choices) > MAX_CHOICES:
+        raise invalid_form(where, "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CHOICES} or fewer in length.")
+    for i, choice in enumerate(choices):
+        here = f"{where}.{i}"
+        if not 1 <= len(choice.get("name") or "") <= MAX_CHOICE_NAME:
+            raise invalid_form(f"{here}.name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        for locale, localized in _localizations(choice, "name_localizations", here):
+            if not isinstance(localized, str) or not 1 <= len(localized) <= MAX_CHOICE_NAME:
+                raise invalid_form(f"{here}.name_localizations.{locale}", "BASE_TYPE_BAD_LENGTH",
+                                   "Must be between 1 and 100 in length.")  # fmt: skip
+        value = choice.get("value")
+        if isinstance(value, str) and not 1 <= len(value) <= MAX_CHOICE_NAME:
+            raise invalid_form(f"{here}.value", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
 
 
 def _check_options(options: list[dict[str, Any]], where: str, depth: int) -> None:
@@ -139,8 +201,7 @@ def _check_options(options: list[dict[str, Any]], where: str, depth: int) -> Non
         else:
             seen_optional = True
         choices = option.get("choices") or []
-        if len(choices) > MAX_CHOICES:
-            raise invalid_form(f"{here}.choices", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CHOICES} or fewer in length.")
+        _check_choices(choices, f"{here}.choices")
         if choices and option.get("autocomplete"):
             raise invalid_form(
                 here,

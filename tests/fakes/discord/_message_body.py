@@ -11,6 +11,8 @@ from aiohttp import web
 from PIL import Image
 
 from . import _errors as E
+from ._errors import invalid_form
+from ._layout import IS_COMPONENTS_V2, check_layout, number_components
 from ._limits import error_from
 from ._model import Attachment, Channel, Interaction, Message, snowflake
 from ._state import NONCE_WINDOW, _FakeState
@@ -39,6 +41,28 @@ class _MessageBodyMixin(_FakeState):
         for _, data in files:
             if len(data) > self.upload_limit:
                 raise error_from(E.ENTITY_TOO_LARGE)
+
+    def _check_layout(self, payload: dict[str, Any], files: list[tuple[str, bytes]], message: Message | None) -> None:
+        """Components V2 rules for a create (``message`` None) or an edit, against the files the message will hold."""
+        was_v2 = message is not None and message.is_v2
+        flags = payload.get("flags")
+        if was_v2 and flags is not None and not flags & IS_COMPONENTS_V2:
+            raise invalid_form("flags", "MESSAGE_CANNOT_REMOVE_COMPONENTS_V2_FLAG",
+                               "The IS_COMPONENTS_V2 flag cannot be removed from a message.")  # fmt: skip
+        if not (was_v2 or (flags or 0) & IS_COMPONENTS_V2):
+            return
+        held = message.attachments if message is not None else []
+        if "attachments" in payload:
+            listed = {str(a.get("id")) for a in payload["attachments"] or []}
+            held = [a for a in held if str(a.id) in listed]
+        filenames = {a.filename for a in held} | {name for name, _ in files}
+        merged = dict(payload)
+        if message is not None:  # an edit: what the message will hold afterwards must be a V2 message
+            merged.setdefault("content", message.content)
+            merged.setdefault("embeds", message.embeds)
+            if was_v2:
+                merged.setdefault("components", message.components)
+        check_layout(merged, filenames, creating=not was_v2)
 
     def _by_nonce(self, channel: Channel, nonce: object) -> Message | None:
         """A message the bot posted in ``channel`` with ``nonce`` in the last few minutes (Discord's window)."""
@@ -69,11 +93,13 @@ class _MessageBodyMixin(_FakeState):
             message.content = payload["content"] or ""
         if "embeds" in payload:
             message.embeds = payload["embeds"] or []
-        if "components" in payload:
-            message.components = payload["components"] or []
         if "flags" in payload and payload["flags"] is not None:
-            message.flags = (message.flags & 128) | (payload["flags"] & ~64) | (message.flags & 64)
-        uploaded = [self._attachment(name, data) for name, data in files]
+            kept = message.flags & (128 | 64 | IS_COMPONENTS_V2)  # loading and ephemeral are not the edit's to set
+            message.flags = kept | (payload["flags"] & ~64)
+        if "components" in payload:
+            components = payload["components"] or []
+            message.components = number_components(components) if message.is_v2 else components
+        uploaded = [self._attachment(name, data, message.channel_id) for name, data in files]
         if replace_attachments:
             keep = {int(a["id"]) for a in payload.get("attachments") or []}
             message.attachments = [a for a in message.attachments if a.id in keep] + uploaded
@@ -88,7 +114,7 @@ class _MessageBodyMixin(_FakeState):
             "@everyone" in message.content or "@here" in message.content
         )
 
-    def _attachment(self, filename: str, data: bytes) -> Attachment:
+    def _attachment(self, filename: str, data: bytes, channel_id: int, *, ephemeral: bool = False) -> Attachment:
         width = height = None
         content_type = "application/octet-stream"
         try:
@@ -97,4 +123,6 @@ class _MessageBodyMixin(_FakeState):
                 content_type = Image.MIME.get(image.format or "", content_type)
         except OSError:
             pass
-        return Attachment(snowflake(), filename, data, content_type, width, height)
+        attachment = Attachment(snowflake(), filename, data, content_type, width, height, channel_id, ephemeral)
+        self.uploads[attachment.id] = attachment
+        return attachment

@@ -11,7 +11,8 @@ from . import _errors as E
 from ._errors import DiscordError
 from ._limits import check_autocomplete_choices, check_message, error_from
 from ._message_body import _MessageBodyMixin
-from ._model import Interaction, Message
+from ._modal import check_modal
+from ._model import CDN_LINK_LIFETIME, Interaction, Message, cdn_signature
 from ._state import TOKEN_LIFETIME, json_response
 
 
@@ -51,6 +52,8 @@ class _MessageRoutesMixin(_MessageBodyMixin):
             ephemeral = bool(data.get("flags", 0) & 64)
             self._check_files(files)
             check_message(data, len(files))
+            if kind == 4:
+                self._check_layout(data, files, None)
             message = self._new_message(
                 interaction.channel, content=data.get("content", "") if kind == 4 else "",
                 webhook=True, interaction=interaction, ephemeral_to=interaction.user.id if ephemeral else None,
@@ -64,11 +67,16 @@ class _MessageRoutesMixin(_MessageBodyMixin):
         elif kind == 7:
             message = self.messages[int(interaction.payload["message"]["id"])]
             check_message(data, len(files))
+            self._check_layout(data, files, message)
             self._apply(message, data, files, replace_attachments="attachments" in data)
         elif kind == 8:
             check_autocomplete_choices(data.get("choices", []))
-        elif kind == 9 and interaction.type in (4, 5):
-            raise E.invalid_form("type", "INTERACTION_RESPONSE_TYPE_INVALID", "A modal cannot answer this interaction")
+        elif kind == 9:
+            if interaction.type in (4, 5):
+                raise E.invalid_form(
+                    "type", "INTERACTION_RESPONSE_TYPE_INVALID", "A modal cannot answer this interaction"
+                )
+            check_modal(data)
         interaction.acked_at = self.now()
         interaction.ack_latency = time.monotonic() - interaction.dispatched_monotonic
         interaction.ack_type = kind
@@ -81,7 +89,7 @@ class _MessageRoutesMixin(_MessageBodyMixin):
         if message is not None:
             summary |= {"response_message_id": str(message.id), "response_message_loading": message.loading,
                         "response_message_ephemeral": message.ephemeral_to is not None}  # fmt: skip
-            out["resource"] = {"type": kind, "message": message.to_json(self.base_url)}
+            out["resource"] = {"type": kind, "message": message.to_json(self.base_url, self.now())}
         return json_response(out)
 
     async def _followup(self, request: web.Request) -> web.Response:
@@ -91,7 +99,9 @@ class _MessageRoutesMixin(_MessageBodyMixin):
         self._validator.validate("post", "/webhooks/{webhook_id}/{webhook_token}", payload)
         self._check_files(files)
         original = self.messages.get(interaction.original_id or 0)
-        if original is not None and original.loading and not original.deleted:
+        replaces = original is not None and original.loading and not original.deleted
+        self._check_layout(payload, files, original if replaces else None)
+        if original is not None and replaces:
             # Discord: the first follow-up after a deferred response replaces the loading message.
             message = original
             message.flags &= ~128
@@ -101,7 +111,7 @@ class _MessageRoutesMixin(_MessageBodyMixin):
                                         ephemeral_to=interaction.user.id if ephemeral else None)  # fmt: skip
         self._apply(message, payload, files, replace_attachments=True)
         await self._notify()
-        return json_response(message.to_json(self.base_url))
+        return json_response(message.to_json(self.base_url, self.now()))
 
     async def _webhook_message(self, request: web.Request) -> web.StreamResponse:
         interaction = self._interaction(request, for_webhook=True)
@@ -125,8 +135,11 @@ class _MessageRoutesMixin(_MessageBodyMixin):
         check_message(payload, len(files))
         self._validator.validate("post", "/channels/{channel_id}/messages", payload)
         self._check_files(files)
+        self._check_layout(payload, files, None)
         if payload.get("enforce_nonce") and (repeated := self._by_nonce(channel, payload.get("nonce"))) is not None:
-            return json_response(repeated.to_json(self.base_url))  # Discord returns the first message, posts nothing
+            return json_response(
+                repeated.to_json(self.base_url, self.now())
+            )  # Discord returns the first message, posts nothing
         message = self._new_message(channel)
         message.nonce = str(payload["nonce"]) if payload.get("nonce") is not None else None
         reference = payload.get("message_reference")
@@ -139,7 +152,7 @@ class _MessageRoutesMixin(_MessageBodyMixin):
                 message.reference_id = referenced.id
         self._apply(message, payload, files, replace_attachments=True)
         await self._notify()
-        return json_response(message.to_json(self.base_url))
+        return json_response(message.to_json(self.base_url, self.now()))
 
     async def _list_messages(self, request: web.Request) -> web.Response:
         self._bot_auth(request)
@@ -148,7 +161,9 @@ class _MessageRoutesMixin(_MessageBodyMixin):
             m for m in self.messages.values() if m.channel_id == channel.id and not m.deleted and m.ephemeral_to is None
         ]
         limit = int(request.query.get("limit", "50"))
-        return json_response([m.to_json(self.base_url) for m in sorted(visible, key=lambda m: -m.id)[:limit]])
+        return json_response(
+            [m.to_json(self.base_url, self.now()) for m in sorted(visible, key=lambda m: -m.id)[:limit]]
+        )
 
     async def _channel_message(self, request: web.Request) -> web.StreamResponse:
         self._bot_auth(request)
@@ -162,7 +177,7 @@ class _MessageRoutesMixin(_MessageBodyMixin):
 
     async def _message_verb(self, request: web.Request, message: Message, template: str) -> web.StreamResponse:
         if request.method == "GET":
-            return json_response(message.to_json(self.base_url))
+            return json_response(message.to_json(self.base_url, self.now()))
         if request.method == "DELETE":
             message.deleted = True
             await self._notify()
@@ -176,17 +191,29 @@ class _MessageRoutesMixin(_MessageBodyMixin):
         check_message(payload, kept + len(files))
         self._validator.validate("patch", template, payload)
         self._check_files(files)
+        self._check_layout(payload, files, message)
         message.flags &= ~128
         self._apply(message, payload, files, replace_attachments="attachments" in payload)
         message.edited_at = self.now()
         message.revisions += 1
         await self._notify()
-        return json_response(message.to_json(self.base_url))
+        return json_response(message.to_json(self.base_url, self.now()))
 
     async def _cdn(self, request: web.Request) -> web.Response:
-        attachment_id = int(request.match_info["attachment"])
-        for message in self.messages.values():
-            for attachment in message.attachments:
-                if attachment.id == attachment_id and attachment.filename == request.match_info["filename"]:
-                    return web.Response(body=attachment.data, content_type=attachment.content_type)
-        return web.Response(status=404)
+        """A signed attachment link: the bytes while the link is valid, else Discord's 404."""
+        attachment = self.uploads.get(int(request.match_info["attachment"]))
+        try:
+            expires, issued = int(request.query["ex"], 16), int(request.query["is"], 16)
+        except (KeyError, ValueError):
+            expires = issued = 0
+        path = request.path
+        valid = (
+            attachment is not None
+            and attachment.path == path
+            and expires - issued == CDN_LINK_LIFETIME
+            and self.now() < expires
+            and request.query.get("hm") == cdn_signature(path, expires, issued)
+        )
+        if not valid or attachment is None:
+            return web.Response(status=404, text="This content is no longer available.")
+        return web.Response(body=attachment.data, content_type=attachment.content_type)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
+import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
+
+from ._layout import IS_COMPONENTS_V2, resolve_media, texts, walk
 
 DISCORD_EPOCH_MS = 1420070400000
+CDN_LINK_LIFETIME = 24 * 60 * 60  # Discord's signed attachment links expire after about a day
 _counter = itertools.count(1)
+_CDN_KEY = secrets.token_bytes(16)
 
 
 def snowflake(at: float | None = None) -> int:
@@ -20,6 +28,19 @@ def snowflake(at: float | None = None) -> int:
 
 def iso(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).isoformat()
+
+
+def cdn_signature(path: str, expires: int, issued: int) -> str:
+    """The ``hm`` of a signed CDN link: only links the fake handed out open."""
+    return hmac.new(_CDN_KEY, f"{path}:{expires:x}:{issued:x}".encode(), hashlib.sha256).hexdigest()
+
+
+def signed_url(base_url: str, path: str, now: float) -> str:
+    """``{base}{path}?ex=..&is=..&hm=..``, as Discord signs attachment links (valid for a day from ``now``)."""
+    issued = int(now)
+    expires = issued + CDN_LINK_LIFETIME
+    signature = cdn_signature(path, expires, issued)
+    return f"{base_url}{quote(path)}?ex={expires:x}&is={issued:x}&hm={signature}"
 
 
 @dataclass
@@ -76,13 +97,22 @@ class Attachment:
     content_type: str
     width: int | None
     height: int | None
+    channel_id: int = 0
+    ephemeral: bool = False  # a slash command's attachment option: served under /ephemeral-attachments
 
-    def to_json(self, base_url: str, channel_id: int) -> dict[str, Any]:
-        url = f"{base_url}/attachments/{channel_id}/{self.id}/{self.filename}"
+    @property
+    def path(self) -> str:
+        folder = "ephemeral-attachments" if self.ephemeral else "attachments"
+        return f"/{folder}/{self.channel_id}/{self.id}/{self.filename}"
+
+    def to_json(self, base_url: str, now: float | None = None) -> dict[str, Any]:
+        url = signed_url(base_url, self.path, time.time() if now is None else now)
         out: dict[str, Any] = {"id": str(self.id), "filename": self.filename, "size": len(self.data),
                                "url": url, "proxy_url": url, "content_type": self.content_type}  # fmt: skip
         if self.width is not None:
             out |= {"width": self.width, "height": self.height}
+        if self.ephemeral:
+            out["ephemeral"] = True
         return out
 
 
@@ -116,17 +146,34 @@ class Message:
 
     @property
     def custom_ids(self) -> list[str]:
-        return [c["custom_id"] for row in self.components for c in row.get("components", []) if "custom_id" in c]
+        """Custom ids of the message's interactive components, in order, however deeply nested (Components V2)."""
+        return [
+            c["custom_id"] for c in walk(self.components) if "custom_id" in c and c.get("type") in (2, 3, 5, 6, 7, 8)
+        ]
 
-    def to_json(self, base_url: str) -> dict[str, Any]:
+    @property
+    def is_v2(self) -> bool:
+        return bool(self.flags & IS_COMPONENTS_V2)
+
+    @property
+    def text(self) -> str:
+        """What a member reads: the content, or a Components V2 message's text displays joined by newlines."""
+        return "\n".join(texts(self.components)) if self.is_v2 else self.content
+
+    def to_json(self, base_url: str, now: float | None = None) -> dict[str, Any]:
+        now = time.time() if now is None else now
+        attachments = [a.to_json(base_url, now) for a in self.attachments]
+        by_name: dict[str, dict[str, Any]] = {}
+        for attachment in attachments:
+            by_name.setdefault(attachment["filename"], attachment)
         out: dict[str, Any] = {
             "id": str(self.id), "channel_id": str(self.channel_id), "author": self.author.to_json(),
             "content": self.content, "timestamp": iso(self.created_at),
             "edited_timestamp": iso(self.edited_at) if self.edited_at else None, "tts": False,
             "mention_everyone": self.mention_everyone, "mentions": [], "mention_roles": [],
-            "attachments": [a.to_json(base_url, self.channel_id) for a in self.attachments],
-            "embeds": self.embeds, "components": self.components, "pinned": False, "type": self.type,
-            "flags": self.flags,
+            "attachments": attachments,
+            "embeds": self.embeds, "components": resolve_media(self.components, by_name), "pinned": False,
+            "type": self.type, "flags": self.flags,
         }  # fmt: skip
         if self.guild_id is not None:
             out["guild_id"] = str(self.guild_id)

@@ -9,6 +9,8 @@ from typing import Any
 
 import jsonschema
 
+from tests.paths import DISCORD_OPENAPI
+
 from ._errors import DiscordError
 
 
@@ -64,3 +66,10 @@ def _components(validator: OpenApiValidator) -> dict[str, Any]:
 def load_validator(path: Path) -> OpenApiValidator:
     """One parsed copy of the (1 MB) document per process."""
     return OpenApiValidator(path)
+
+
+@cache
+def discord_locales() -> frozenset[str]:
+    """The locales Discord knows (``AvailableLocalesEnum`` of the vendored description): ``en-US``, ``zh-CN`` …"""
+    schema = load_validator(DISCORD_OPENAPI)._document["components"]["schemas"]["AvailableLocalesEnum"]
+    return frozenset(choice["const"] for choice in schema["oneOf"])

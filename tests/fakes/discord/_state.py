@@ -16,7 +16,7 @@ from tests.paths import DISCORD_OPENAPI
 from . import _errors as E
 from ._connection import _Connection
 from ._limits import error_from
-from ._model import Channel, Interaction, Message, Role, User, snowflake
+from ._model import Attachment, Channel, Interaction, Message, Role, User, snowflake
 from ._spec import load_validator
 
 T = TypeVar("T")
@@ -56,6 +56,9 @@ class _FakeState:
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> commands
         self.command_puts = 0
         self.messages: dict[int, Message] = {}
+        self.uploads: dict[int, Attachment] = {}  # every file the CDN serves, by attachment id
+        self.locales: dict[int, str] = {}  # user id -> client locale (en-US unless a test sets one)
+        self.guild_locale = "en-US"  # the server's preferred locale (Community servers choose one)
         self.interactions: dict[int, Interaction] = {}
         self.errors: list[tuple[str, int, int]] = []  # (route, status, code) of every refusal
         self.identified = asyncio.Event()

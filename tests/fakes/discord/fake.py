@@ -13,17 +13,12 @@ from aiohttp import web
 
 from . import _errors as E
 from ._errors import DiscordError
-from ._gateway import _GatewayMixin
+from ._gateway import _GATEWAY_ONLY_GUILD, _GatewayMixin
 from ._limits import check_commands, error_from
 from ._message_routes import _MessageRoutesMixin
 from ._model import snowflake
 from ._state import json_response
 from ._test_api import _TestApiMixin
-
-# Guild fields only the gateway's GUILD_CREATE carries; GET /guilds/{id} returns the others.
-_GATEWAY_ONLY_GUILD = frozenset(
-    ("joined_at", "large", "unavailable", "member_count", "members", "channels", "threads", "presences", "voice_states")
-)
 
 
 class FakeDiscord(_GatewayMixin, _MessageRoutesMixin, _TestApiMixin):
@@ -55,6 +50,7 @@ class FakeDiscord(_GatewayMixin, _MessageRoutesMixin, _TestApiMixin):
         r.add_get(f"{api}/guilds/{{guild}}", self._get_guild)
         r.add_get(f"{api}/guilds/{{guild}}/members/{{user}}", self._get_member)
         r.add_get("/attachments/{channel}/{attachment}/{filename}", self._cdn)
+        r.add_get("/ephemeral-attachments/{channel}/{attachment}/{filename}", self._cdn)
         r.add_get("/gateway", self._websocket)
         return app
 
