@@ -48,7 +48,7 @@ class _MembersMixin(_MessageBodyMixin):
         channel = channel or self.channel
         message = Message(id=snowflake(self.now()), channel_id=channel.id, guild_id=channel.guild_id,
                           author=self.users[user], content=content, created_at=self.now())  # fmt: skip
-        message.attachments = [self._attachment(name, data, channel.id) for name, data in files]
+        message.attachments = [self._upload(name, data, channel.id) for name, data in files]
         self.messages[message.id] = message
         return message
 

@@ -99,7 +99,7 @@ class _MessageBodyMixin(_FakeState):
         if "components" in payload:
             components = payload["components"] or []
             message.components = number_components(components) if message.is_v2 else components
-        uploaded = [self._attachment(name, data, message.channel_id) for name, data in files]
+        uploaded = [self._upload(name, data, message.channel_id) for name, data in files]
         if replace_attachments:
             keep = {int(a["id"]) for a in payload.get("attachments") or []}
             message.attachments = [a for a in message.attachments if a.id in keep] + uploaded
@@ -114,7 +114,14 @@ class _MessageBodyMixin(_FakeState):
             "@everyone" in message.content or "@here" in message.content
         )
 
-    def _attachment(self, filename: str, data: bytes, channel_id: int, *, ephemeral: bool = False) -> Attachment:
+    def _upload(self, filename: str, data: bytes, channel_id: int, *, ephemeral: bool = False) -> Attachment:
+        """A file uploaded in ``channel_id``, which the CDN then serves."""
+        attachment = self._attachment(filename, data)
+        attachment.channel_id, attachment.ephemeral = channel_id, ephemeral
+        self.uploads[attachment.id] = attachment
+        return attachment
+
+    def _attachment(self, filename: str, data: bytes) -> Attachment:
         width = height = None
         content_type = "application/octet-stream"
         try:
@@ -123,6 +130,4 @@ class _MessageBodyMixin(_FakeState):
                 content_type = Image.MIME.get(image.format or "", content_type)
         except OSError:
             pass
-        attachment = Attachment(snowflake(), filename, data, content_type, width, height, channel_id, ephemeral)
-        self.uploads[attachment.id] = attachment
-        return attachment
+        return Attachment(snowflake(), filename, data, content_type, width, height)

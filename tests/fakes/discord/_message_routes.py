@@ -38,8 +38,11 @@ class _MessageRoutesMixin(_MessageBodyMixin):
     async def _callback(self, request: web.Request) -> web.Response:
         interaction = self._interaction(request, for_webhook=False)
         payload, files = await self._read_body(request)
-        if isinstance(payload.get("data"), dict):
-            check_message(payload["data"], len(files))  # Discord's specific limits first, then the schema
+        if isinstance(payload.get("data"), dict):  # Discord's specific limits first, then the schema
+            if payload.get("type") == 9:
+                check_modal(payload["data"])
+            else:
+                check_message(payload["data"], len(files))
         self._validator.validate("post", "/interactions/{interaction_id}/{interaction_token}/callback", payload)
         if self.now() - interaction.created_at > self.ack_deadline:
             raise error_from(E.UNKNOWN_INTERACTION)
@@ -71,12 +74,8 @@ class _MessageRoutesMixin(_MessageBodyMixin):
             self._apply(message, data, files, replace_attachments="attachments" in data)
         elif kind == 8:
             check_autocomplete_choices(data.get("choices", []))
-        elif kind == 9:
-            if interaction.type in (4, 5):
-                raise E.invalid_form(
-                    "type", "INTERACTION_RESPONSE_TYPE_INVALID", "A modal cannot answer this interaction"
-                )
-            check_modal(data)
+        elif kind == 9 and interaction.type in (4, 5):
+            raise E.invalid_form("type", "INTERACTION_RESPONSE_TYPE_INVALID", "A modal cannot answer this interaction")
         interaction.acked_at = self.now()
         interaction.ack_latency = time.monotonic() - interaction.dispatched_monotonic
         interaction.ack_type = kind

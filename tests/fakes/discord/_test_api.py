@@ -97,7 +97,7 @@ class _TestApiMixin(_MembersMixin):
                 resolved.setdefault("channels", {})[value] = given.to_json() | {"permissions": "0"}
             elif kind == 11:  # a file, given as (filename, bytes): uploaded to the CDN, resolved by its id
                 filename, content = given
-                attachment = self._attachment(filename, content, channel.id, ephemeral=True)
+                attachment = self._upload(filename, content, channel.id, ephemeral=True)
                 value = str(attachment.id)
                 resolved.setdefault("attachments", {})[value] = attachment.to_json(self.base_url, self.now())
             entry: dict[str, Any] = {"name": key, "type": kind, "value": value}
