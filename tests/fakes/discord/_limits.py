@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from ._errors import DiscordError, invalid_form
-from ._layout import IS_COMPONENTS_V2
 from ._spec import discord_locales
 
 MAX_CONTENT = 2000
@@ -27,7 +26,7 @@ _EMBED_FIELDS = {"title": 256, "description": 4096}
 
 
 def check_message(payload: dict[str, Any], file_count: int) -> None:
-    """Content, embeds, components and attachment counts of a message create/edit."""
+    """Content, embeds and attachment counts of a message create/edit (components: ``_check_layout``)."""
     content = payload.get("content")
     if isinstance(content, str) and len(content) > MAX_CONTENT:
         raise invalid_form("content", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CONTENT} or fewer in length.")
@@ -51,8 +50,6 @@ def check_message(payload: dict[str, Any], file_count: int) -> None:
     attachments = payload.get("attachments")
     if file_count > MAX_FILES or (attachments is not None and len(attachments) > MAX_FILES):
         raise invalid_form("attachments", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_FILES} or fewer in length.")
-    if not (payload.get("flags") or 0) & IS_COMPONENTS_V2:  # a V2 layout is checked with the message's files
-        check_components(payload.get("components") or [])
 
 
 def check_components(rows: list[dict[str, Any]]) -> None:

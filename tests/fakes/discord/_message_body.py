@@ -13,7 +13,7 @@ from PIL import Image
 from . import _errors as E
 from ._errors import invalid_form
 from ._layout import IS_COMPONENTS_V2, check_layout, number_components
-from ._limits import error_from
+from ._limits import check_components, error_from
 from ._model import Attachment, Channel, Interaction, Message, snowflake
 from ._state import NONCE_WINDOW, _FakeState
 
@@ -43,13 +43,15 @@ class _MessageBodyMixin(_FakeState):
                 raise error_from(E.ENTITY_TOO_LARGE)
 
     def _check_layout(self, payload: dict[str, Any], files: list[tuple[str, bytes]], message: Message | None) -> None:
-        """Components V2 rules for a create (``message`` None) or an edit, against the files the message will hold."""
+        """The components of a create (``message`` None) or an edit: classic rows, or Components V2 rules checked
+        against the files the message will hold."""
         was_v2 = message is not None and message.is_v2
         flags = payload.get("flags")
         if was_v2 and flags is not None and not flags & IS_COMPONENTS_V2:
             raise invalid_form("flags", "MESSAGE_CANNOT_REMOVE_COMPONENTS_V2_FLAG",
                                "The IS_COMPONENTS_V2 flag cannot be removed from a message.")  # fmt: skip
         if not (was_v2 or (flags or 0) & IS_COMPONENTS_V2):
+            check_components(payload.get("components") or [])  # the classic layout: action rows only
             return
         held = message.attachments if message is not None else []
         if "attachments" in payload:

@@ -43,6 +43,7 @@ class _MessageRoutesMixin(_MessageBodyMixin):
                 check_modal(payload["data"])
             else:
                 check_message(payload["data"], len(files))
+                self._check_response_layout(interaction, payload, files)
         self._validator.validate("post", "/interactions/{interaction_id}/{interaction_token}/callback", payload)
         if self.now() - interaction.created_at > self.ack_deadline:
             raise error_from(E.UNKNOWN_INTERACTION)
@@ -55,8 +56,6 @@ class _MessageRoutesMixin(_MessageBodyMixin):
             ephemeral = bool(data.get("flags", 0) & 64)
             self._check_files(files)
             check_message(data, len(files))
-            if kind == 4:
-                self._check_layout(data, files, None)
             message = self._new_message(
                 interaction.channel, content=data.get("content", "") if kind == 4 else "",
                 webhook=True, interaction=interaction, ephemeral_to=interaction.user.id if ephemeral else None,
@@ -70,7 +69,6 @@ class _MessageRoutesMixin(_MessageBodyMixin):
         elif kind == 7:
             message = self.messages[int(interaction.payload["message"]["id"])]
             check_message(data, len(files))
-            self._check_layout(data, files, message)
             self._apply(message, data, files, replace_attachments="attachments" in data)
         elif kind == 8:
             check_autocomplete_choices(data.get("choices", []))
@@ -91,15 +89,24 @@ class _MessageRoutesMixin(_MessageBodyMixin):
             out["resource"] = {"type": kind, "message": message.to_json(self.base_url, self.now())}
         return json_response(out)
 
+    def _check_response_layout(
+        self, interaction: Interaction, payload: dict[str, Any], files: list[tuple[str, bytes]]
+    ) -> None:
+        """Components V2 rules for a callback's new message (type 4) or its update of the clicked message (type 7)."""
+        if payload.get("type") == 4:
+            self._check_layout(payload["data"], files, None)
+        elif payload.get("type") == 7 and "message" in interaction.payload:
+            self._check_layout(payload["data"], files, self.messages[int(interaction.payload["message"]["id"])])
+
     async def _followup(self, request: web.Request) -> web.Response:
         interaction = self._interaction(request, for_webhook=True)
         payload, files = await self._read_body(request)
         check_message(payload, len(files))
-        self._validator.validate("post", "/webhooks/{webhook_id}/{webhook_token}", payload)
-        self._check_files(files)
         original = self.messages.get(interaction.original_id or 0)
         replaces = original is not None and original.loading and not original.deleted
         self._check_layout(payload, files, original if replaces else None)
+        self._validator.validate("post", "/webhooks/{webhook_id}/{webhook_token}", payload)
+        self._check_files(files)
         if original is not None and replaces:
             # Discord: the first follow-up after a deferred response replaces the loading message.
             message = original
@@ -132,9 +139,9 @@ class _MessageRoutesMixin(_MessageBodyMixin):
             raise error_from(E.MISSING_PERMISSIONS)
         payload, files = await self._read_body(request)
         check_message(payload, len(files))
+        self._check_layout(payload, files, None)
         self._validator.validate("post", "/channels/{channel_id}/messages", payload)
         self._check_files(files)
-        self._check_layout(payload, files, None)
         if payload.get("enforce_nonce") and (repeated := self._by_nonce(channel, payload.get("nonce"))) is not None:
             return json_response(
                 repeated.to_json(self.base_url, self.now())
@@ -188,9 +195,9 @@ class _MessageRoutesMixin(_MessageBodyMixin):
         listed = payload.get("attachments")
         kept = len(existing) if listed is None else sum(1 for a in listed if int(a["id"]) in existing)
         check_message(payload, kept + len(files))
+        self._check_layout(payload, files, message)
         self._validator.validate("patch", template, payload)
         self._check_files(files)
-        self._check_layout(payload, files, message)
         message.flags &= ~128
         self._apply(message, payload, files, replace_attachments="attachments" in payload)
         message.edited_at = self.now()
