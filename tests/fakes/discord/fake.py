@@ -1,8 +1,9 @@
 """A local Discord: enough of the v10 REST API and gateway websocket for the real discord.py client.
 
 It enforces what real Discord enforces (acknowledgement deadline, one acknowledgement, token
-lifetime, message and component limits, upload size, command schema) and answers with
-Discord's status codes and error JSON. Tests inject interactions and inspect messages.
+lifetime, message, Components V2 and modal limits, upload size, command schema and localizations)
+and answers with Discord's status codes and error JSON. Files are served from signed, expiring
+CDN-like links. Tests inject interactions (with members' locales and uploads) and inspect messages.
 """
 
 from __future__ import annotations
