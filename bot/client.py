@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.catalogue import SEED_MAX
 from bot.gateway import GatewayClient
 from bot.heartbeat import Heartbeat
+from bot.i18n import t
 from bot.jobs import JobEngine
 from bot.logs import bind_interaction
 from bot.metrics import Metrics
@@ -24,6 +25,7 @@ from bot.retention import Retention, RetentionPolicy
 from bot.settings import Settings
 from bot.storage import Storage
 from bot.ui.failures import new_error_id
+from bot.ui.language import CatalogueTranslator, member_locale
 from bot.wiring import make_engine
 
 log = logging.getLogger(__name__)
@@ -85,11 +87,12 @@ class ImagineBot(commands.AutoShardedBot):
         self.jobs: JobEngine = make_engine(self, settings, storage, gateway, metrics)
         self.random_seed = seed_source
         policy = RetentionPolicy(undelivered_days=settings.undelivered_days, record_days=settings.retention_days)
-        self.retention = Retention(storage.jobs, settings.data_dir, policy, metrics=metrics)
+        self.retention = Retention(storage.jobs, settings.data_dir, policy, metrics=metrics, inputs=storage.inputs)
         self.heartbeat = Heartbeat(settings.data_dir, alive=lambda: self.is_ready() and not self.is_closed())
         self.tree.error(self.on_app_command_error)
 
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogueTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -128,7 +131,10 @@ class ImagineBot(commands.AutoShardedBot):
         guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        translator = self.tree.translator
+        assert translator is not None  # set in setup_hook: the digest must change when a catalogue does
+        commands = self.tree.get_commands(guild=guild)
+        payload = [await command.get_translated_payload(self.tree, translator) for command in commands]
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         key = f"commands:{self.application_id}:{guild.id if guild else 'global'}"
         if await self.storage.get_meta(key) == digest:
@@ -148,7 +154,7 @@ class ImagineBot(commands.AutoShardedBot):
         """Last resort: log with an id and tell the user, never leaving "interaction failed"."""
         error_id = new_error_id()
         log.error("command error (error id %s)", error_id, exc_info=error)
-        text = f"💥 Something went wrong (error id `{error_id}`). Please try again."
+        text = t("error.command", member_locale(interaction), error_id=error_id)
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)

@@ -6,6 +6,7 @@ import io
 import struct
 import zlib
 from dataclasses import dataclass
+from enum import StrEnum
 
 from PIL import Image
 
@@ -40,8 +41,20 @@ class PreparedImage:
         return (self.width, self.height) != self.original_size
 
 
+class SourceProblem(StrEnum):
+    """Why a variation's input image is not available (the ui words it)."""
+
+    MESSAGE_GONE = "message_gone"
+    ATTACHMENT_GONE = "attachment_gone"
+    UNREADABLE = "unreadable"
+
+
 class SourceImageGone(Exception):
     """A variation's input image can no longer be fetched (its message or attachment is gone)."""
+
+    def __init__(self, problem: SourceProblem, detail: str = "") -> None:
+        self.problem = problem
+        super().__init__(f"{problem.value}: {detail}" if detail else problem.value)
 
 
 class BrokenImage(ValueError):

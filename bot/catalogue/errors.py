@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+from bot.i18n import Text
+
+_SHOWN_MAX = 200  # characters of the given value quoted back
+
 
 class InvalidOption(ValueError):
     """An option value the gateway would reject.
 
-    ``field`` is the option's user-facing name, ``rule`` what it must satisfy and ``value``
-    what was given, so the message can name all three.
+    ``field`` is the option's name as the member sees it, ``rule`` what it must satisfy (worded
+    later, in the member's language) and ``value`` what was given, so the message names all three.
     """
 
-    def __init__(self, field: str, rule: str, value: object) -> None:
+    def __init__(self, field: str, rule: Text, value: object) -> None:
         self.field = field
         self.rule = rule
         self.value = value
-        super().__init__(f"{field}: {rule} (got {value!r})")
+        super().__init__(f"{field}: {rule.key} {dict(rule.values)} (got {value!r})")
 
-    @property
-    def user_message(self) -> str:
-        """Render the error for an ephemeral reply."""
+    def message(self) -> Text:
+        """What the member reads: the field, the rule and the value they gave."""
         shown = str(self.value).replace("`", "ˋ")  # a backtick in the value would end the code span early
-        if len(shown) > 200:
-            shown = shown[:199] + "…"
-        return f"**{self.field}** {self.rule}. You gave: `{shown}`."
+        if len(shown) > _SHOWN_MAX:
+            shown = shown[: _SHOWN_MAX - 1] + "…"
+        return Text("invalid_option", {"field": self.field, "rule": self.rule, "value": shown})

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 from bot.gateway.models import PaletteColor
+from bot.i18n import Text
 
 from .errors import InvalidOption
 
@@ -18,7 +19,6 @@ _SEPARATORS = re.compile(r"[,;\n]+")
 # A plain decimal in ASCII digits, bounded: Decimal() alone would take "1E+999998" (and overflow
 # when scaled), "NaN", "Infinity" and other scripts' digits.
 _WEIGHT = re.compile(r"[0-9]{1,6}(?:\.[0-9]{0,4})?|\.[0-9]{1,4}")
-WEIGHT_RULE = "a ratio must be a plain number such as `30` or `12.5%` (up to 6 digits and 4 decimals)"
 
 
 def parse_palette(text: str) -> tuple[PaletteColor, ...]:
@@ -32,8 +32,7 @@ def parse_palette(text: str) -> tuple[PaletteColor, ...]:
     if not MIN_COLORS <= len(entries) <= MAX_COLORS:
         raise InvalidOption(
             FIELD,
-            f"needs {MIN_COLORS} to {MAX_COLORS} colours separated by commas, "
-            "like `#1B2A41 30, #324A5F 25, #FFFFFF 45`",
+            Text("rule.palette.count", {"min": MIN_COLORS, "max": MAX_COLORS}),
             text,
         )
     hexes: list[str] = []
@@ -42,12 +41,12 @@ def parse_palette(text: str) -> tuple[PaletteColor, ...]:
         hex_part, _, weight_part = entry.partition(" ")
         match = _HEX.match(hex_part.strip())
         if match is None:
-            raise InvalidOption(FIELD, "colours must be hex codes like `#1B2A41`", entry)
+            raise InvalidOption(FIELD, Text("rule.palette.hex"), entry)
         hexes.append("#" + match[1].upper())
         weights.append(_parse_weight(weight_part.strip(), entry))
     given = [w for w in weights if w is not None]
     if given and len(given) != len(weights):
-        raise InvalidOption(FIELD, "give a ratio for every colour or for none (equal split)", text)
+        raise InvalidOption(FIELD, Text("rule.palette.all_or_none"), text)
     shares = [w for w in weights if w is not None] if given else [Decimal(1)] * len(hexes)
     return tuple(
         PaletteColor(hex=h, ratio=f"{points / 100:.2f}%")
@@ -60,10 +59,10 @@ def _parse_weight(text: str, entry: str) -> Decimal | None:
         return None
     number = text.removesuffix("%").strip()
     if _WEIGHT.fullmatch(number) is None:
-        raise InvalidOption(FIELD, WEIGHT_RULE, entry)
+        raise InvalidOption(FIELD, Text("rule.palette.weight"), entry)
     weight = Decimal(number)
     if weight <= 0:
-        raise InvalidOption(FIELD, "a ratio must be a positive number", entry)
+        raise InvalidOption(FIELD, Text("rule.palette.positive"), entry)
     return weight
 
 
@@ -76,5 +75,5 @@ def _split_basis_points(weights: list[Decimal], text: str) -> list[int]:
     for i in by_remainder[:leftover]:
         points[i] += 1
     if any(p == 0 for p in points):
-        raise InvalidOption(FIELD, "every colour needs a ratio of at least 0.01%", text)
+        raise InvalidOption(FIELD, Text("rule.palette.minimum"), text)
     return points

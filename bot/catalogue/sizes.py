@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.i18n import Text
+
 from .errors import InvalidOption
 
 # ASCII digits only (``\d`` would also take other scripts' digits), a bounded count of them (no
@@ -23,16 +25,15 @@ class SizeRule:
     presets: Mapping[str, tuple[int, int]]
     max_aspect: float | None = None  # e.g. 8.0 for "between 1:8 and 8:1"
 
-    def describe(self) -> str:
-        """Summarize the rule for an error message."""
+    def describe(self, *, image_set: bool = False) -> Text:
+        """The rule, for an error message (``image_set``: this is the image-set mode's rule)."""
         lo, hi = self.min_side_pixels, self.max_side_pixels
-        text = f"must be W*H with total pixels between {lo}×{lo} and {hi}×{hi}"
-        if self.max_aspect is not None:
-            ratio = int(self.max_aspect)
-            text += f" and an aspect ratio between 1:{ratio} and {ratio}:1"
-        if self.presets:
-            text += ", or one of " + ", ".join(self.presets)
-        return text
+        optional = {
+            "aspect": Text("rule.size.aspect", {"ratio": int(self.max_aspect)}) if self.max_aspect else "",
+            "presets": Text("rule.size.presets", {"presets": ", ".join(self.presets)}) if self.presets else "",
+            "mode": Text("rule.size.in_image_set") if image_set else "",
+        }
+        return Text("rule.size.pixels", {"low": f"{lo}×{lo}", "high": f"{hi}×{hi}", **optional})
 
 
 def dimensions(wire_size: str, presets: Mapping[str, tuple[int, int]]) -> tuple[int, int]:
@@ -51,7 +52,7 @@ def normalize_size(
     *,
     ratio_sizes: Mapping[str, str],
     field: str = "size",
-    context: str = "",
+    image_set: bool = False,
 ) -> str:
     """Turn what a user typed into the wire form the gateway expects, or raise.
 
@@ -66,16 +67,16 @@ def normalize_size(
     if ratio is not None:
         key = f"{int(ratio[1])}:{int(ratio[2])}"
         if key in ratio_sizes:
-            return normalize_size(ratio_sizes[key], rule, ratio_sizes={}, field=field, context=context)
+            return normalize_size(ratio_sizes[key], rule, ratio_sizes={}, field=field, image_set=image_set)
         known = ", ".join(ratio_sizes)
-        raise InvalidOption(field, f"aspect ratio must be one of {known}, or give W*H", text)
+        raise InvalidOption(field, Text("rule.size.ratio", {"ratios": known}), text)
     match = _DIMENSIONS.match(typed)
     if match is None:
-        raise InvalidOption(field, rule.describe() + context, text)
+        raise InvalidOption(field, rule.describe(image_set=image_set), text)
     width, height = int(match[1]), int(match[2])
     pixels = width * height
     if not rule.min_side_pixels**2 <= pixels <= rule.max_side_pixels**2:
-        raise InvalidOption(field, rule.describe() + context, text)
+        raise InvalidOption(field, rule.describe(image_set=image_set), text)
     if rule.max_aspect is not None and max(width, height) > rule.max_aspect * min(width, height):
-        raise InvalidOption(field, rule.describe() + context, text)
+        raise InvalidOption(field, rule.describe(image_set=image_set), text)
     return f"{width}*{height}"

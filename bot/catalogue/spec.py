@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.gateway.models import GenerationRequest, ImageSource
+from bot.i18n import Text
 
 from .errors import InvalidOption
 from .palette import parse_palette
@@ -92,21 +93,21 @@ class ModelSpec:
         """
         prompt = options.prompt.strip()
         if not prompt:
-            raise InvalidOption("prompt", "must not be empty", options.prompt)
+            raise InvalidOption("prompt", Text("rule.not_empty"), options.prompt)
         if len(prompt) > self.prompt_max:
             raise InvalidOption(
                 "prompt",
-                f"must be at most {self.prompt_max} characters, yours has {len(prompt)}",
+                Text("rule.max_characters", {"limit": self.prompt_max, "length": len(prompt)}),
                 _clip(prompt),
             )
         self._reject_unsupported(options)
 
         sequential = bool(options.sequential)
         size = self._size(options.size, sequential)
-        n = self._count(options.n, sequential)
+        n = self.check_count(1 if options.n is None else options.n, sequential=sequential)
         seed = options.seed if options.seed is not None else random_seed()
         if not 0 <= seed <= SEED_MAX:
-            raise InvalidOption("seed", f"must be between 0 and {SEED_MAX}", seed)
+            raise InvalidOption("seed", Text("rule.seed", {"max": SEED_MAX}), seed)
 
         negative = None
         if self.supports(Feature.NEGATIVE_PROMPT) and options.negative_prompt:
@@ -114,20 +115,20 @@ class ModelSpec:
             if negative is not None and len(negative) > self.negative_prompt_max:
                 raise InvalidOption(
                     "negative_prompt",
-                    f"must be at most {self.negative_prompt_max} characters, yours has {len(negative)}",
+                    Text("rule.max_characters", {"limit": self.negative_prompt_max, "length": len(negative)}),
                     _clip(negative),
                 )
 
         palette = None
         if options.palette:
             if sequential:
-                raise InvalidOption("palette", "cannot be combined with image-set mode (sequential)", options.palette)
+                raise InvalidOption("palette", Text("rule.palette.not_in_image_set"), options.palette)
             palette = parse_palette(options.palette)
 
         thinking = None
         if self.supports(Feature.THINKING_MODE):
             if sequential and options.thinking_mode:
-                raise InvalidOption("thinking", "only works with image-set mode (sequential) off", True)
+                raise InvalidOption("thinking", Text("rule.thinking.not_in_image_set"), True)
             thinking = None if sequential else _default(options.thinking_mode, self.default_thinking_mode)
 
         return GenerationRequest(
@@ -182,23 +183,25 @@ class ModelSpec:
         }
         for feature, value in given.items():
             if value is not None and not self.supports(feature):
-                raise InvalidOption(feature.value, f"is not supported by {self.display_name}", value)
+                raise InvalidOption(feature.value, Text("rule.unsupported", {"model": self.display_name}), value)
 
     def _size(self, typed: str | None, sequential: bool) -> str:
         rule = self.sequential_sizes if sequential and self.sequential_sizes else self.sizes
         if typed is None or not typed.strip():
             return self.default_size
-        context = " in image-set mode (sequential)" if rule is not self.sizes else ""
-        return normalize_size(typed, rule, ratio_sizes=self.ratio_sizes, context=context)
+        return normalize_size(typed, rule, ratio_sizes=self.ratio_sizes, image_set=rule is not self.sizes)
 
-    def _count(self, n: int | None, sequential: bool) -> int:
-        count = 1 if n is None else n
+    def check_count(self, count: int, *, sequential: bool) -> int:
+        """``count`` if this model makes that many images in one request (in image-set mode or not), else raise."""
         if sequential:
             if not 1 <= count <= self.max_n_sequential:
-                raise InvalidOption("count", f"must be 1 to {self.max_n_sequential} in image-set mode", count)
+                raise InvalidOption("count", Text("rule.count.image_set", {"max": self.max_n_sequential}), count)
         elif not 1 <= count <= self.max_n:
-            hint = f" (up to {self.max_n_sequential} with image-set mode)" if self.supports(Feature.SEQUENTIAL) else ""
-            raise InvalidOption("count", f"must be 1 to {self.max_n}{hint}", count)
+            if self.supports(Feature.SEQUENTIAL):
+                rule = Text("rule.count.with_image_set", {"max": self.max_n, "image_set_max": self.max_n_sequential})
+            else:
+                rule = Text("rule.count.range", {"max": self.max_n})
+            raise InvalidOption("count", rule, count)
         return count
 
 

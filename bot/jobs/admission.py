@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from bot.gateway.models import GenerationRequest
 from bot.policy import (
+    AUTO_LANGUAGE,
     AccessRefusal,
     AllowanceRefusal,
     Ceilings,
@@ -80,6 +81,9 @@ class JobRequest:
     member_role_ids: frozenset[int] = frozenset()
     is_manager: bool = False  # Manage Server: never held back by required roles
     documents: PolicyDocuments | None = None  # already read by the command (for its defaults)
+    # The language of the job's public messages when the server's setting is "auto": the server's
+    # Discord locale (or, in a direct message, the member's), already matched to a catalogue.
+    auto_locale: str = "en-US"
 
 
 async def admit(
@@ -132,6 +136,7 @@ async def admit(
         token_expires_at=asked.token_expires_at,
         upload_limit=asked.upload_limit,
         notes=tuple(str(note) for note in asked.notes),
+        locale=asked.auto_locale if policy.language == AUTO_LANGUAGE else policy.language,
     )
     try:
         return await store.admit(new, pending_limit=pending_limit, now=now, budget=budget)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot.catalogue import spec_for_model
 from bot.gateway import GatewayClient, IncompleteResult, MalformedResponse
 from bot.gateway.models import GeneratedImage, ImageSource
-from bot.images import BrokenImage, PreparedImage, SourceImageGone, prepare_image
+from bot.images import BrokenImage, PreparedImage, SourceImageGone, SourceProblem, prepare_image
 from bot.storage.records import Job
 
 from .events import Partial
@@ -67,7 +67,7 @@ class Producer:
             try:
                 data = (await asyncio.to_thread(prepare_image, data, stem="source", limit=limit)).data
             except BrokenImage as broken:
-                raise SourceImageGone(f"the original image cannot be read: {broken}") from None
+                raise SourceImageGone(SourceProblem.UNREADABLE, str(broken)) from None
         return data
 
 

@@ -19,6 +19,7 @@ from .allowance import (
 from .blocklist import find_blocked, normalize_entry, parse_entries
 from .defaults import DefaultField, Effective, Source, apply_defaults, effective_view
 from .model import (
+    AUTO_LANGUAGE,
     REMOVE_ROLE_LIMIT,
     Ceilings,
     ChannelMode,
@@ -29,6 +30,7 @@ from .model import (
 from .preferences import MemberPreferences
 
 __all__ = [
+    "AUTO_LANGUAGE",
     "REMOVE_ROLE_LIMIT",
     "AccessRefusal",
     "AccessRefusalKind",

@@ -27,6 +27,9 @@ class ChannelMode(StrEnum):
     CLEAR = "clear"
 
 
+AUTO_LANGUAGE = "auto"  # public messages follow the server's Discord locale
+
+
 @dataclass(frozen=True, slots=True)
 class ModelDefaults:
     """One level's defaults for one model; ``None`` = not set at this level."""
@@ -91,7 +94,7 @@ class ServerPolicy:
     defaults: Mapping[ModelKey, ModelDefaults] = field(default_factory=dict)
     channel_defaults: Mapping[int, Mapping[ModelKey, ModelDefaults]] = field(default_factory=dict)
     blocklist: tuple[str, ...] = ()
-    language: str = "auto"
+    language: str = AUTO_LANGUAGE  # or a locale with a catalogue, e.g. "zh-CN"
 
     def __post_init__(self) -> None:
         # Read-only copies, so a policy cannot change behind the back of whoever holds it.
@@ -164,7 +167,7 @@ class ServerPolicy:
         return replace(self, blocklist=tuple(entries))
 
     def with_language(self, language: str) -> ServerPolicy:
-        """Set the server's language (``"auto"`` follows each member's Discord locale)."""
+        """Set the language of the server's public messages (``"auto"``: the server's Discord locale)."""
         return replace(self, language=language)
 
     # -- reading ----------------------------------------------------------------------------
@@ -220,7 +223,7 @@ class ServerPolicy:
                 int(cid): _defaults_from(per_model) for cid, per_model in (data.get("channel_defaults") or {}).items()
             },
             blocklist=tuple(e for e in map(normalize_entry, data.get("blocklist") or ()) if e),
-            language=_str_or_none(data.get("language")) or "auto",
+            language=_str_or_none(data.get("language")) or AUTO_LANGUAGE,
         )
 
 

@@ -92,6 +92,7 @@ class JobStore:
             token_expires_at=new.token_expires_at,
             upload_limit=new.upload_limit,
             notes=new.notes,
+            locale=new.locale,
             reserved=reserved,
             usage_day=budget.day if budget is not None else None,
         )
@@ -102,8 +103,8 @@ class JobStore:
             job_id = new_job_id()
             inserted = await tx.execute(
                 "INSERT INTO jobs (id, parent_id, action, guild_id, channel_id, user_id, model, request, seed,"
-                " status, created_at, interaction_token, token_expires_at, upload_limit, notes, reserved, usage_day)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                " status, created_at, interaction_token, token_expires_at, upload_limit, notes, reserved, usage_day,"
+                " locale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                 (
                     job_id,
                     new.parent_id,
@@ -122,6 +123,7 @@ class JobStore:
                     json.dumps(list(new.notes)),
                     reserved,
                     usage_day,
+                    new.locale,
                 ),
             )
             if inserted:

@@ -70,6 +70,7 @@ class Job:
     delivery_nonce: str | None = None
     reserved: int = 0  # images reserved against today's allowances at admission
     usage_day: str | None = None  # the UTC day they count against
+    locale: str = "en-US"  # the language of its public messages, chosen at admission
 
     def token(self, now: float) -> str | None:
         """The interaction's webhook token while Discord still accepts it."""
@@ -92,6 +93,7 @@ class NewJob:
     token_expires_at: float | None = None
     upload_limit: int | None = None
     notes: tuple[str, ...] = ()
+    locale: str = "en-US"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,4 +146,5 @@ def job_from_row(row: Row) -> Job:
         delivery_nonce=row["delivery_nonce"],
         reserved=row["reserved"],
         usage_day=row["usage_day"],
+        locale=row["locale"],
     )

@@ -15,6 +15,10 @@ from typing import Any, Protocol
 import discord
 from discord import ui
 
+from bot.i18n import DEFAULT_LOCALE, t
+
+from .language import member_locale
+
 TEMPLATE = r"img:(?P<action>[a-z]+):(?P<id>[0-9a-z]{1,16})(?::(?P<index>[0-9]{1,2}))?"
 ROW_WIDTH = 5  # Discord: five buttons per action row
 FILES_PER_MESSAGE = 10
@@ -44,34 +48,37 @@ class ButtonHandler(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Look:
-    label: str
+    label_key: str | None  # the catalogue key of its label; None: a label that is not words
     emoji: str | None
     style: discord.ButtonStyle
 
 
 LOOKS: dict[str, Look] = {
-    ButtonAction.SAME_SEED: Look("Same seed", "🔁", discord.ButtonStyle.secondary),
-    ButtonAction.NEW_SEED: Look("New seed", "🎲", discord.ButtonStyle.secondary),
-    ButtonAction.REMIX: Look("Remix", "✏️", discord.ButtonStyle.secondary),
-    ButtonAction.INFO: Look("Info", "ℹ️", discord.ButtonStyle.secondary),
-    ButtonAction.DELETE: Look("Delete", "🗑️", discord.ButtonStyle.secondary),
-    ButtonAction.CANCEL: Look("Cancel", "✖️", discord.ButtonStyle.danger),
-    ButtonAction.VARIATION: Look("V", None, discord.ButtonStyle.primary),
+    ButtonAction.SAME_SEED: Look("button.same_seed", "🔁", discord.ButtonStyle.secondary),
+    ButtonAction.NEW_SEED: Look("button.new_seed", "🎲", discord.ButtonStyle.secondary),
+    ButtonAction.REMIX: Look("button.remix", "✏️", discord.ButtonStyle.secondary),
+    ButtonAction.INFO: Look("button.info", "ℹ️", discord.ButtonStyle.secondary),
+    ButtonAction.DELETE: Look("button.delete", "🗑️", discord.ButtonStyle.secondary),
+    ButtonAction.CANCEL: Look("button.cancel", "✖️", discord.ButtonStyle.danger),
+    ButtonAction.VARIATION: Look(None, None, discord.ButtonStyle.primary),
 }
-_UNKNOWN = Look("?", None, discord.ButtonStyle.secondary)  # an action from another version of the bot
+_UNKNOWN = Look(None, None, discord.ButtonStyle.secondary)  # an action from another version of the bot
 
 
 class ResultButton(ui.DynamicItem[ui.Button[Any]], template=TEMPLATE):
     """Any button under a job's message: ``img:<action>:<id>[:<image index>]``."""
 
-    def __init__(self, action: str, job_id: str, index: int | None = None, *, label: str | None = None) -> None:
+    def __init__(
+        self, action: str, job_id: str, index: int | None = None, *, locale: str = DEFAULT_LOCALE, label: str = ""
+    ) -> None:
         self.action = action
         self.job_id = job_id
         self.index = index
         look = LOOKS.get(action, _UNKNOWN)
         custom_id = f"img:{action}:{job_id}" + (f":{index}" if index is not None else "")
-        text = label or (f"V{index}" if action == ButtonAction.VARIATION else look.label)
-        super().__init__(ui.Button(label=text, emoji=look.emoji, style=look.style, custom_id=custom_id))
+        if not label:
+            label = t(look.label_key, locale) if look.label_key else f"V{index}" if index is not None else "?"
+        super().__init__(ui.Button(label=label, emoji=look.emoji, style=look.style, custom_id=custom_id))
 
     @classmethod
     async def from_custom_id(
@@ -83,7 +90,8 @@ class ResultButton(ui.DynamicItem[ui.Button[Any]], template=TEMPLATE):
         handler: ButtonHandler | None = interaction.client.get_cog(HANDLER_COG)
         known = self.action in ButtonAction.__members__.values()
         if handler is None:
-            await interaction.response.send_message("This button is not available right now.", ephemeral=True)
+            text = t("button.unavailable", member_locale(interaction))
+            await interaction.response.send_message(text, ephemeral=True)
             return
         await handler.on_result_button(
             interaction, ButtonAction(self.action) if known else None, self.job_id, self.index
@@ -100,10 +108,10 @@ def _rows(view: ui.View, buttons: list[ResultButton]) -> ui.View:
     return view
 
 
-def result_view(job_id: str, image_count: int = 0) -> ui.View:
+def result_view(job_id: str, locale: str, image_count: int = 0) -> ui.View:
     """Under a result: a row of actions, then V1…V10 for the images in this message."""
     names = (ButtonAction.SAME_SEED, ButtonAction.NEW_SEED, ButtonAction.REMIX, ButtonAction.INFO, ButtonAction.DELETE)
-    actions = [ResultButton(name, job_id) for name in names]
+    actions = [ResultButton(name, job_id, locale=locale) for name in names]
     count = min(image_count, FILES_PER_MESSAGE)
     variations = [ResultButton(ButtonAction.VARIATION, job_id, i) for i in range(1, count + 1)]
     return _rows(ui.View(timeout=None), actions + variations)
@@ -116,16 +124,16 @@ def continuation_view(job_id: str, first_index: int, count: int) -> ui.View:
     )
 
 
-def cancel_view(job_id: str) -> ui.View:
+def cancel_view(job_id: str, locale: str) -> ui.View:
     """The Cancel button under a queued job's status."""
-    return _rows(ui.View(timeout=None), [ResultButton(ButtonAction.CANCEL, job_id)])
+    return _rows(ui.View(timeout=None), [ResultButton(ButtonAction.CANCEL, job_id, locale=locale)])
 
 
-def failure_view(job_id: str) -> ui.View:
+def failure_view(job_id: str, locale: str) -> ui.View:
     """Under a failure a retry can help with: Retry (the same request) and a fresh seed."""
     buttons = [
-        ResultButton(ButtonAction.SAME_SEED, job_id, label="Retry"),
-        ResultButton(ButtonAction.NEW_SEED, job_id),
-        ResultButton(ButtonAction.INFO, job_id),
+        ResultButton(ButtonAction.SAME_SEED, job_id, label=t("button.retry", locale)),
+        ResultButton(ButtonAction.NEW_SEED, job_id, locale=locale),
+        ResultButton(ButtonAction.INFO, job_id, locale=locale),
     ]
     return _rows(ui.View(timeout=None), buttons)

@@ -29,9 +29,8 @@ from bot.gateway import (
     ServerError,
     Unauthorized,
 )
+from bot.i18n import t
 from bot.images import SourceImageGone
-
-ASK_OPERATOR = "Ask the bot's operator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,113 +41,58 @@ class Failure:
     retryable: bool
 
 
-def describe(error: BaseException, *, error_id: str | None = None) -> Failure:
-    """Translate any failure of a job into a specific, human message.
+def describe(error: BaseException, locale: str, *, error_id: str | None = None) -> Failure:
+    """Translate any failure of a job into a specific, human message in ``locale``.
 
     Gateway errors are named by kind; anything else is unexpected and shows ``error_id`` (which
     the caller also logs with the traceback) so the user can quote it.
     """
     if isinstance(error, SourceImageGone):
-        text = f"🖼️ I can't make this variation: {error}. Vary an image that is still posted."
-        return Failure(text, retryable=False)
+        reason = t(f"failure.source.{error.problem.value}", locale)
+        return Failure(t("failure.source_gone", locale, reason=reason), retryable=False)
     if isinstance(error, GatewayError):
-        return _gateway(error)
-    text = (
-        f"💥 Something went wrong on our side (error id `{error_id or new_error_id()}`). "
-        "Press Retry, or quote the id to the bot's operator."
-    )
-    return Failure(text, retryable=True)
+        key, retryable = _gateway(error)
+        support = t("failure.support", locale, request_id=error.request_id) if error.request_id else ""
+        status = t("failure.http_status", locale, status=error.status) if error.status else ""
+        brief = _brief(error.message, 120 if isinstance(error, MalformedResponse) else 300)
+        return Failure(t(key, locale, support=support, status=status, message=brief), retryable)
+    return Failure(t("failure.unexpected", locale, error_id=error_id or new_error_id()), retryable=True)
 
 
-def _gateway(error: GatewayError) -> Failure:
-    support = f" (gateway request `{error.request_id}`)" if error.request_id else ""
+def _gateway(error: GatewayError) -> tuple[str, bool]:
+    """The message key for a gateway error, and whether Retry can help."""
     match error:
         case OutputRejected():
-            text = (
-                "🚫 The gateway's content filter refused the image it produced. A new seed may get through "
-                f"(press 🎲 New seed); otherwise reword the prompt.{support}"
-            )
-            return Failure(text, retryable=True)
+            return "failure.output_rejected", True
         case IPInfringement():
-            text = (
-                "©️ The gateway flagged this prompt as a possible copyright or trademark infringement. Reword it "
-                f"without named characters, brands or artists' works.{support}"
-            )
-            return Failure(text, retryable=False)
+            return "failure.ip_infringement", False
         case ContentRejected():
-            text = f"🚫 The gateway's content filter refused this prompt. Try rewording it.{support}"
-            return Failure(text, retryable=False)
+            return "failure.content_rejected", False
         case InputImageRejected():
-            text = (
-                "🖼️ The gateway refused the image to vary (its format, size or content did not pass its check)"
-                f"{support}. Try a variation of another image."
-            )
-            return Failure(text, retryable=False)
+            return "failure.input_rejected", False
         case QuotaExhausted():
-            text = f"💳 The image gateway account is out of credits. {ASK_OPERATOR} to top it up, then press Retry."
-            return Failure(text, retryable=True)
+            return "failure.quota_exhausted", True
         case AccountOverdue():
-            text = (
-                "💳 The image gateway cannot generate for anyone right now: its own upstream account is overdue. "
-                f"{ASK_OPERATOR} to contact the gateway provider, then press Retry."
-            )
-            return Failure(text, retryable=True)
+            return "failure.account_overdue", True
         case ModelUnavailable():
-            text = (
-                f"🧩 The image gateway has no available channel for this model{support}. {ASK_OPERATOR} to check "
-                "that the model is enabled for the bot's gateway account, then press Retry."
-            )
-            return Failure(text, retryable=True)
+            return "failure.model_unavailable", True
         case Unauthorized():
-            text = (
-                "🔑 The gateway refused the bot's API key or blocked its account. "
-                f"{ASK_OPERATOR} to check GATEWAY_API_KEY and the gateway account."
-            )
-            return Failure(text, retryable=False)
+            return "failure.unauthorized", False
         case BadRequest() if error.actor is Actor.MEMBER:
-            text = (
-                f"⚠️ The gateway rejected the request as invalid{support}: {_brief(error.message)}\n"
-                "Try other options (size, count, prompt)."
-            )
-            return Failure(text, retryable=False)
+            return "failure.bad_request_member", False
         case BadRequest():
-            text = (
-                f"⚠️ The gateway rejected the bot's request{support}: {_brief(error.message)}\n"
-                f"This is not something you can fix. {ASK_OPERATOR} to look at the bot's log."
-            )
-            return Failure(text, retryable=False)
+            return "failure.bad_request_bot", False
         case RateLimited():
-            text = (
-                "⏳ The gateway is rate limiting us: too many requests right now, and it did not clear after "
-                "several tries. Press Retry in a minute."
-            )
-            return Failure(text, retryable=True)
+            return "failure.rate_limited", True
         case GatewayTimeout():
-            text = (
-                f"⌛ The gateway did not finish in time{support}. Press Retry, or try a smaller size or fewer images."
-            )
-            return Failure(text, retryable=True)
+            return "failure.timeout", True
         case GatewayUnavailable() | ServerError() if error.actor is Actor.MEMBER:
-            text = f"🛠️ The image gateway is having trouble right now{support}. Press Retry in a little while."
-            return Failure(text, retryable=True)
+            return "failure.unavailable", True
         case MalformedResponse():
-            text = (
-                f"📭 The gateway sent a malformed answer ({_brief(error.message, 120)}), so there is no usable "
-                f"image{support}. Press Retry."
-            )
-            return Failure(text, retryable=True)
+            return "failure.malformed", True
         case ImageDownloadFailed():
-            text = (
-                f"📭 An image the gateway made could not be downloaded{support}, so there is no usable image. "
-                "Press Retry."
-            )
-            return Failure(text, retryable=True)
-    status = f" (HTTP {error.status})" if error.status else ""
-    text = (
-        f"⚠️ The gateway failed with an answer the bot does not know{status}{support}. Press Retry; "
-        "if it keeps happening, ask the bot's operator to look at the bot's log."
-    )
-    return Failure(text, retryable=True)
+            return "failure.download_failed", True
+    return "failure.unknown", True
 
 
 def new_error_id() -> str:

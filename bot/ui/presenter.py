@@ -7,7 +7,8 @@ import logging
 import discord
 
 from bot.gateway.models import ImageSource
-from bot.images import SourceImageGone
+from bot.i18n import t
+from bot.images import SourceImageGone, SourceProblem
 from bot.jobs.events import Note, Progress
 from bot.jobs.presenter import Delivery, Undeliverable
 from bot.jobs.producer import Produced
@@ -30,7 +31,7 @@ class DiscordPresenter:
         self._courier = Courier(client)
 
     async def show_progress(self, job: Job, progress: Progress) -> bool:
-        view = cancel_view(job.id) if progress.phase == "queued" else None
+        view = cancel_view(job.id, job.locale) if progress.phase == "queued" else None
         try:
             await self._courier.show(job, Payload(render_progress(job, progress), view=view), replace_files=False)
         except (discord.HTTPException, NoRoute) as error:
@@ -42,18 +43,19 @@ class DiscordPresenter:
         images = produced.images
         lines = note_lines(job, notes)
         if produced.partial is not None:
-            lines.append(f"⚠️ The gateway returned {produced.partial.got} of {produced.partial.expected} images.")
+            partial = produced.partial
+            lines.append(t("summary.partial", job.locale, got=partial.got, expected=partial.expected))
         content = render_summary(job, images, elapsed=elapsed, revised_prompt=produced.revised_prompt, notes=lines)
         batches = [images[i : i + FILES_PER_MESSAGE] for i in range(0, len(images), FILES_PER_MESSAGE)]
         nonce = job.delivery_nonce
         try:
             first = await self._courier.show(
-                job, Payload(content, tuple(batches[0]), result_view(job.id, len(batches[0]))), nonce=nonce
+                job, Payload(content, tuple(batches[0]), result_view(job.id, job.locale, len(batches[0]))), nonce=nonce
             )
             overflow = []
             for number, batch in enumerate(batches[1:], start=2):
                 first_index = (number - 1) * FILES_PER_MESSAGE + 1
-                text = f"-# Images continued ({number}/{len(batches)}) · id `{job.id}`"
+                text = t("summary.continued", job.locale, number=number, total=len(batches), id=job.id)
                 view = continuation_view(job.id, first_index, len(batch))
                 extra = await self._courier.post(
                     job, Payload(text, tuple(batch), view), nonce=f"{nonce}{number}" if nonce else None
@@ -64,8 +66,8 @@ class DiscordPresenter:
         return Delivery(first.id, tuple(overflow))
 
     async def show_failure(self, job: Job, error: BaseException, *, error_id: str | None) -> int | None:
-        failure = describe(error, error_id=error_id)
-        view = failure_view(job.id) if failure.retryable else None
+        failure = describe(error, job.locale, error_id=error_id)
+        view = failure_view(job.id, job.locale) if failure.retryable else None
         try:
             message = await self._courier.show(job, Payload(f"{failure.text}\n{footer(job)}", view=view))
         except (discord.HTTPException, NoRoute) as problem:
@@ -85,8 +87,8 @@ class DiscordPresenter:
         try:
             message = await channel.fetch_message(source.message_id)
         except discord.HTTPException:
-            raise SourceImageGone("the message with the original image is gone") from None
+            raise SourceImageGone(SourceProblem.MESSAGE_GONE) from None
         attachment = next((a for a in message.attachments if a.filename == source.filename), None)
         if attachment is None:
-            raise SourceImageGone("the original image is no longer attached")
+            raise SourceImageGone(SourceProblem.ATTACHMENT_GONE)
         return await attachment.read()

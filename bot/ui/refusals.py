@@ -1,66 +1,50 @@
-"""What a member reads when a job is not accepted (always privately)."""
+"""What a member reads when a job is not accepted (always privately, in their language)."""
 
 from __future__ import annotations
 
 import discord
 
+from bot.i18n import t
 from bot.jobs.admission import Refusal, RefusalKind
-from bot.policy import AccessRefusal, AccessRefusalKind, AllowanceKind, AllowanceRefusal
-
-_ALLOWANCE_NAMES = {
-    AllowanceKind.MEMBER: "your daily allowance in this server",
-    AllowanceKind.SERVER: "this server's daily allowance",
-    AllowanceKind.DM: "your daily allowance in direct messages",
-}
+from bot.policy import AccessRefusal, AccessRefusalKind, AllowanceRefusal
 
 
-def refusal_text(refusal: Refusal) -> str:
+def refusal_text(refusal: Refusal, locale: str) -> str:
     """The sentence for any refusal of the admission function."""
     match refusal.kind:
         case RefusalKind.SHUTTING_DOWN:
-            return "🔄 The bot is restarting right now. Please try again in a minute."
+            return t("refusal.shutting_down", locale)
         case RefusalKind.DOUBLE_CLICK:
-            return "👆 You just pressed that; the first click already started a job."
+            return t("refusal.double_click", locale)
         case RefusalKind.PENDING_LIMIT:
-            return (
-                f"⏳ You already have {refusal.used} jobs waiting or generating, and the limit is {refusal.limit} "
-                "per person. Wait for one to finish (or cancel a queued one), then try again."
-            )
+            return t("refusal.pending_limit", locale, used=refusal.used, limit=refusal.limit)
         case RefusalKind.POLICY:
             assert refusal.access is not None
-            return access_text(refusal.access)
+            return access_text(refusal.access, locale)
         case RefusalKind.ALLOWANCE:
             assert refusal.allowance is not None
-            return allowance_text(refusal.allowance)
+            return allowance_text(refusal.allowance, locale)
 
 
-def access_text(refused: AccessRefusal) -> str:
+def access_text(refused: AccessRefusal, locale: str) -> str:
     """Why the server's settings do not allow this job here."""
+    key = f"refusal.access.{refused.kind.value}"
     match refused.kind:
-        case AccessRefusalKind.DMS_DISABLED:
-            return "🚪 I don't make images in direct messages. Use me in a server channel instead."
         case AccessRefusalKind.CHANNEL_NOT_ALLOWED:
-            channels = ", ".join(f"<#{channel}>" for channel in refused.channel_ids)
-            return f"🚧 Image generation isn't enabled in this channel. It works in: {channels}."
-        case AccessRefusalKind.CHANNEL_BLOCKED:
-            return "🚧 Image generation is turned off in this channel by the server's admins."
+            return t(key, locale, channels=", ".join(f"<#{channel}>" for channel in refused.channel_ids))
         case AccessRefusalKind.ROLE_REQUIRED:
-            roles = ", ".join(f"<@&{role}>" for role in refused.role_ids)
-            return f"🔒 Generating images here needs one of these roles: {roles}."
+            return t(key, locale, roles=", ".join(f"<@&{role}>" for role in refused.role_ids))
         case AccessRefusalKind.OVER_MAX_COUNT:
-            return (
-                f"🔢 This server allows at most {refused.max_count} images per job. "
-                f"Ask for {refused.max_count} or fewer."
-            )
+            return t(key, locale, max_count=refused.max_count)
         case AccessRefusalKind.BLOCKED_WORD:
-            word = discord.utils.escape_markdown(refused.word).replace("`", "ˋ")
-            return f"🚫 This server doesn't allow `{word}` in prompts. Reword it and try again."
+            return t(key, locale, word=discord.utils.escape_markdown(refused.word).replace("`", "ˋ"))
+        case _:
+            return t(key, locale)
 
 
-def allowance_text(refused: AllowanceRefusal) -> str:
+def allowance_text(refused: AllowanceRefusal, locale: str) -> str:
     """Which allowance is used up, how much, and when it resets."""
-    name = _ALLOWANCE_NAMES[refused.kind]
-    return (
-        f"📉 That would go past {name}: {refused.used} of {refused.limit} images used today. "
-        f"It resets <t:{refused.resets_at}:R> (midnight UTC). `/usage` shows what is left."
+    name = t(f"refusal.allowance_name.{refused.kind.value}", locale)
+    return t(
+        "refusal.allowance", locale, name=name, used=refused.used, limit=refused.limit, resets_at=refused.resets_at
     )

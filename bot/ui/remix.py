@@ -11,6 +11,7 @@ from discord import ui
 
 from bot.catalogue import SEED_MAX, Feature, ImagineOptions, InvalidOption, spec_for_model
 from bot.gateway.models import GenerationRequest
+from bot.i18n import Text, t
 from bot.storage import Job
 
 TEXT_INPUT_MAX = 4000  # Discord's limit for one text input
@@ -28,26 +29,43 @@ class RemixModal(ui.Modal):
     from the submitted values alone, so a form opened before a restart still works after it.
     """
 
-    def __init__(self, record: Job) -> None:
-        super().__init__(title="Remix", custom_id=f"{FORM_PREFIX}{record.id}", timeout=FORM_LIFETIME)
+    def __init__(self, record: Job, locale: str) -> None:
+        title = t("remix.title", locale)
+        super().__init__(title=title, custom_id=f"{FORM_PREFIX}{record.id}", timeout=FORM_LIFETIME)
         request = record.request
         spec = spec_for_model(request.model)
-        self.add_item(ui.TextInput(
-            label="Prompt", custom_id="prompt", style=discord.TextStyle.paragraph,
-            default=request.prompt[:TEXT_INPUT_MAX], max_length=min(spec.prompt_max, TEXT_INPUT_MAX),
-        ))  # fmt: skip
-        self.add_item(ui.TextInput(
-            label="Seed (empty for a random one)", custom_id="seed", default=str(request.seed), required=False,
-            max_length=10,
-        ))  # fmt: skip
-        self.add_item(ui.TextInput(
-            label="Size (W*H, a ratio like 16:9, or a preset)", custom_id="size", default=request.size, max_length=20
-        ))  # fmt: skip
+        paragraph = discord.TextStyle.paragraph
+        prompt_max = min(spec.prompt_max, TEXT_INPUT_MAX)
+        fields = [
+            ui.TextInput(
+                label=t("remix.prompt", locale),
+                custom_id="prompt",
+                style=paragraph,
+                default=request.prompt[:TEXT_INPUT_MAX],
+                max_length=prompt_max,
+            ),
+            ui.TextInput(
+                label=t("remix.seed", locale),
+                custom_id="seed",
+                default=str(request.seed),
+                required=False,
+                max_length=10,
+            ),
+            ui.TextInput(label=t("remix.size", locale), custom_id="size", default=request.size, max_length=20),
+        ]
         if spec.supports(Feature.NEGATIVE_PROMPT):
-            self.add_item(ui.TextInput(
-                label="Negative prompt", custom_id="negative_prompt", style=discord.TextStyle.paragraph,
-                required=False, default=request.negative_prompt or "", max_length=spec.negative_prompt_max,
-            ))  # fmt: skip
+            fields.append(
+                ui.TextInput(
+                    label=t("remix.negative_prompt", locale),
+                    custom_id="negative_prompt",
+                    style=paragraph,
+                    required=False,
+                    default=request.negative_prompt or "",
+                    max_length=spec.negative_prompt_max,
+                )
+            )
+        for field in fields:
+            self.add_item(field)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         """Nothing here: the listener answers every submission (see the class docstring)."""
@@ -99,5 +117,5 @@ def _seed(text: str) -> int | None:
     if not value:
         return None
     if not (value.isascii() and value.isdigit()) or int(value) > SEED_MAX:  # "²".isdigit(), but int("²") fails
-        raise InvalidOption("seed", f"must be a whole number from 0 to {SEED_MAX}, or empty for a random one", text)
+        raise InvalidOption("seed", Text("rule.seed_or_empty", {"max": SEED_MAX}), text)
     return int(value)

@@ -1,8 +1,7 @@
 """What `/settings` and `/preferences` say: effective values with their sources, confirmations, refusals.
 
-English for now; every sentence of these commands lives here so that moving them into the
-language catalogues touches one file. Mentions are written as ``<@&id>``/``<#id>`` and are
-sent with mentions disabled, so nothing pings.
+Every function takes the reader's locale (these replies are private). Mentions are written as
+``<@&id>``/``<#id>`` and are sent with mentions disabled, so nothing pings.
 """
 
 from __future__ import annotations
@@ -12,18 +11,22 @@ from collections.abc import Iterable
 import discord
 
 from bot.catalogue import CATALOGUE, InvalidOption
-from bot.policy import Ceilings, DefaultField, Effective, ModelDefaults, ServerPolicy, Source, effective_view
+from bot.i18n import t
+from bot.policy import (
+    AUTO_LANGUAGE,
+    Ceilings,
+    DefaultField,
+    Effective,
+    ModelDefaults,
+    ServerPolicy,
+    Source,
+    effective_view,
+)
 
 MESSAGE_LIMIT = 2000  # Discord's content limit
 LIST_SHOWN = 6  # ids shown per list before "and N more"
 BLOCKLIST_SHOWN_CHARS = 240
 
-SOURCE_NAMES = {
-    Source.BOT_DEFAULT: "bot default",
-    Source.SERVER: "server",
-    Source.CHANNEL: "channel",
-    Source.MEMBER: "you",
-}
 # The option names the commands use, so an admin can see what to type to change a value.
 FIELD_NAMES = {
     DefaultField.SIZE: "size",
@@ -34,229 +37,270 @@ FIELD_NAMES = {
     DefaultField.WATERMARK: "watermark",
 }
 
-NOT_MANAGER = "🔒 Only members with the **Manage Server** permission can change or view the server's settings."
-GUILD_ONLY = "🏠 Server settings only exist in a server. Run this command in one of its channels."
-NOTHING_GIVEN = "🤷 Nothing to change: give at least one option."
-DMS_DISABLED = "🚪 I don't make images in direct messages, so there is no usage to show here."
-RESET_ASK = (
-    "⚠️ Reset **all** of this server's settings (allowances, channels, roles, defaults, blocklist) "
-    "to the bot's defaults? This can't be undone."
-)
-RESET_DONE = "✅ This server's settings are back to the bot's defaults."
-RESET_CANCELLED = "↩️ Cancelled; nothing changed."
-RESET_TIMED_OUT = "⌛ No answer, so nothing changed."
-CONFIRM_LABEL = "Reset everything"
-CANCEL_LABEL = "Cancel"
-NOT_YOURS = "These buttons belong to whoever ran the command."
-PREFERENCES_RESET = "✅ Your preferences are cleared; server and bot defaults apply again."
 
-
-def refused_option(error: InvalidOption) -> str:
+def refused_option(error: InvalidOption, locale: str) -> str:
     """An option value that the model does not accept."""
-    return "❌ " + error.user_message
+    return t("settings.refused_option", locale, message=error.message().render(locale))
 
 
-def entry_too_long(entry: str, most: int) -> str:
+def entry_too_long(entry: str, most: int, locale: str) -> str:
     """A blocklist entry over the length limit."""
-    return f"❌ Blocklist entries are at most {most} characters; `{_code(entry[:40])}…` is longer."
+    return t("settings.entry_too_long", locale, most=most, entry=_code(entry[:40]))
 
 
-def blocklist_full(most: int, would_be: int) -> str:
+def blocklist_full(most: int, would_be: int, locale: str) -> str:
     """Adding would take the blocklist past its cap."""
-    return f"❌ The blocklist holds at most {most} entries; this would make {would_be}. Remove some first."
+    return t("settings.blocklist_full", locale, most=most, would_be=would_be)
 
 
 # -- confirmations -------------------------------------------------------------------------
 
 
-def limits_saved(policy: ServerPolicy, ceilings: Ceilings) -> str:
+def limits_saved(policy: ServerPolicy, ceilings: Ceilings, locale: str) -> str:
     """After `/settings limits`."""
-    return "\n".join(["✅ Saved.", *_limit_lines(policy, ceilings)])
+    return "\n".join([t("settings.saved", locale), *_limit_lines(policy, ceilings, locale)])
 
 
-def role_limit_saved(role_id: int, policy: ServerPolicy, ceilings: Ceilings) -> str:
+def role_limit_saved(role_id: int, policy: ServerPolicy, ceilings: Ceilings, locale: str) -> str:
     """After `/settings role-limit`."""
     if role_id not in policy.role_limits:
-        return f"✅ <@&{role_id}> has no limit of its own now; the member allowance applies."
-    return f"✅ <@&{role_id}>: {_role_limit(policy.role_limits[role_id], ceilings)}."
+        return t("settings.role_limit_removed", locale, role=role_id)
+    limit = _role_limit(policy.role_limits[role_id], ceilings, locale)
+    return t("settings.role_limit_saved", locale, role=role_id, limit=limit)
 
 
-def channel_saved(channel_id: int, policy: ServerPolicy) -> str:
+def channel_saved(channel_id: int, policy: ServerPolicy, locale: str) -> str:
     """After `/settings channel`."""
     if channel_id in policy.allowed_channels:
-        state = "is on the allow list"
-        if len(policy.allowed_channels) == 1:
-            state += ": images can now be made only there (and in its threads)"
+        key = "settings.channel_allowed_only" if len(policy.allowed_channels) == 1 else "settings.channel_allowed"
     elif channel_id in policy.blocked_channels:
-        state = "is blocked: no images there (nor in its threads)"
+        key = "settings.channel_blocked"
     else:
-        state = "is on neither list now"
-    return f"✅ <#{channel_id}> {state}."
+        key = "settings.channel_cleared"
+    return t(key, locale, channel=channel_id)
 
 
-def role_saved(role_id: int, policy: ServerPolicy) -> str:
+def role_saved(role_id: int, policy: ServerPolicy, locale: str) -> str:
     """After `/settings role`."""
+    roles = _ids(policy.required_roles, "<@&{}>", locale)
     if role_id in policy.required_roles:
-        return (
-            f"✅ <@&{role_id}> is required: members need one of {_ids(policy.required_roles, '<@&{}>')} "
-            "to make images (members with Manage Server always can)."
-        )
+        return t("settings.role_required", locale, role=role_id, roles=roles)
     if policy.required_roles:
-        return f"✅ <@&{role_id}> is not required any more; still required: {_ids(policy.required_roles, '<@&{}>')}."
-    return f"✅ <@&{role_id}> is not required any more; no role is required now."
+        return t("settings.role_not_required", locale, role=role_id, roles=roles)
+    return t("settings.role_none_required", locale, role=role_id)
 
 
-def defaults_saved(model: str, defaults: ModelDefaults | None, channel_id: int | None) -> str:
+def defaults_saved(model: str, defaults: ModelDefaults | None, channel_id: int | None, locale: str) -> str:
     """After `/settings defaults`: what that level now sets for the model."""
-    where = "this server" if channel_id is None else f"<#{channel_id}>"
     name = CATALOGUE[model].display_name
+    level = "server" if channel_id is None else "channel"
     if defaults is None or defaults.is_empty():
-        return f"✅ {where.capitalize() if channel_id is None else where} sets no defaults for {name} now."
-    return f"✅ Defaults for {name} in {where}: {_set_fields(defaults)}."
+        return t(f"settings.{level}_defaults_none", locale, model=name, channel=channel_id)
+    fields = _set_fields(defaults, locale)
+    return t(f"settings.{level}_defaults_saved", locale, model=name, channel=channel_id, fields=fields)
 
 
-def preferences_saved(model: str, defaults: ModelDefaults | None) -> str:
+def preferences_saved(model: str, defaults: ModelDefaults | None, locale: str) -> str:
     """After `/preferences set`."""
     name = CATALOGUE[model].display_name
     if defaults is None or defaults.is_empty():
-        return f"✅ You have no preferences for {name} now."
-    return f"✅ Your preferences for {name}: {_set_fields(defaults)}. Anything you type still wins."
+        return t("preferences.none", locale, model=name)
+    return t("preferences.saved", locale, model=name, fields=_set_fields(defaults, locale))
 
 
-def blocklist_saved(policy: ServerPolicy, added: int, removed: int) -> str:
+def blocklist_saved(policy: ServerPolicy, added: int, removed: int, locale: str) -> str:
     """After `/settings blocklist`."""
-    return f"✅ {added} added, {removed} removed. {_blocklist(policy.blocklist)}"
+    return t("settings.blocklist_saved", locale, added=added, removed=removed, blocklist=_blocklist(policy, locale))
+
+
+def language_saved(language: str, public: str, locale: str) -> str:
+    """After `/settings language`; ``public`` is the language public messages now use."""
+    name = t("language_name", public)
+    key = "settings.language_saved_auto" if language == AUTO_LANGUAGE else "settings.language_saved"
+    return t(key, locale, language=name)
 
 
 # -- views ---------------------------------------------------------------------------------
 
 
-def render_settings(policy: ServerPolicy, ceilings: Ceilings, *, channel_id: int, parent_id: int | None) -> str:
-    """`/settings view`: every effective value as it applies in ``channel_id``, and where it comes from."""
+def render_settings(
+    policy: ServerPolicy, ceilings: Ceilings, *, channel_id: int, parent_id: int | None, public: str, locale: str
+) -> str:
+    """`/settings view`: every effective value as it applies in ``channel_id``, and where it comes from.
+
+    ``public`` is the language public messages use here now (the setting, or the server's locale).
+    """
+
+    def sourced(value: str | None, source: str, otherwise: str) -> str:
+        if value:
+            return t("settings.view.from", locale, value=value, source=t("settings.source.server", locale))
+        return t("settings.view.from", locale, value=t(otherwise, locale), source=t(source, locale))
+
+    role_limits = _listed(
+        (f"<@&{role}> {_role_limit(limit, ceilings, locale)}" for role, limit in sorted(policy.role_limits.items())),
+        locale,
+    )
+    required = policy.required_roles
     lines = [
-        f"⚙️ **Server settings, as they apply in <#{channel_id}>**",
-        "-# Each value says where it comes from: bot default, server or channel.",
-        "**Daily allowances**",
-        *(f"• {line}" for line in _limit_lines(policy, ceilings)),
-        "• Role limits: "
-        + (
-            _listed(f"<@&{role}> {_role_limit(limit, ceilings)}" for role, limit in sorted(policy.role_limits.items()))
-            + " — server"
-            if policy.role_limits
-            else "none — bot default"
+        t("settings.view.title", locale, channel=channel_id),
+        t("settings.view.legend", locale),
+        t("settings.view.allowances", locale),
+        *(t("settings.view.bullet", locale, line=line) for line in _limit_lines(policy, ceilings, locale)),
+        t(
+            "settings.view.role_limits",
+            locale,
+            value=sourced(role_limits, "settings.source.bot_default", "settings.view.none"),
         ),
-        "**Where images can be made**",
-        "• Allowed channels: "
-        + (_ids(policy.allowed_channels, "<#{}>") + " — server" if policy.allowed_channels else "all — bot default"),
-        "• Blocked channels: "
-        + (_ids(policy.blocked_channels, "<#{}>") + " — server" if policy.blocked_channels else "none — bot default"),
-        f"• Here: {_here(policy, channel_id, parent_id)}",
-        "• Required roles: "
-        + (
-            _ids(policy.required_roles, "<@&{}>") + " (Manage Server members are exempt) — server"
-            if policy.required_roles
-            else "none — bot default"
+        t("settings.view.where", locale),
+        t(
+            "settings.view.allowed_channels",
+            locale,
+            value=sourced(
+                _ids(policy.allowed_channels, "<#{}>", locale), "settings.source.bot_default", "settings.view.all"
+            ),
+        ),
+        t(
+            "settings.view.blocked_channels",
+            locale,
+            value=sourced(
+                _ids(policy.blocked_channels, "<#{}>", locale), "settings.source.bot_default", "settings.view.none"
+            ),
+        ),
+        t("settings.view.here", locale, value=_here(policy, channel_id, parent_id, locale)),
+        t(
+            "settings.view.required_roles",
+            locale,
+            value=sourced(
+                t("settings.view.managers_exempt", locale, roles=_ids(required, "<@&{}>", locale)) if required else "",
+                "settings.source.bot_default",
+                "settings.view.none",
+            ),
         ),
     ]
     for key in CATALOGUE:
         server = policy.server_defaults(key)
         channel = policy.channel_defaults_for(key, channel_id, parent_id)
-        lines += _defaults_block(key, effective_view(key, server=server, channel=channel))
-    lines.append(f"**Blocklist**: {_blocklist(policy.blocklist)}")
-    language = policy.language
-    lines.append(
-        "**Language**: "
-        + ("auto (each member's Discord language) — bot default" if language == "auto" else f"{language} — server")
-    )
+        lines += _defaults_block(key, effective_view(key, server=server, channel=channel), locale)
+    lines.append(t("settings.view.blocklist", locale, value=_blocklist(policy, locale)))
+    name = t("language_name", public)
+    if policy.language == AUTO_LANGUAGE:
+        language = t("settings.view.language_auto", locale, language=name)
+    else:
+        language = t("settings.view.language_set", locale, language=name)
+    lines.append(t("settings.view.language", locale, value=language))
     return _fit("\n".join(lines))
 
 
 def render_preferences(
-    preferences: dict[str, ModelDefaults], policy: ServerPolicy | None, *, channel_id: int, parent_id: int | None
+    preferences: dict[str, ModelDefaults],
+    policy: ServerPolicy | None,
+    *,
+    channel_id: int,
+    parent_id: int | None,
+    locale: str,
 ) -> str:
     """`/preferences view`: the values your requests get here, and which of them are yours."""
-    where = "in this channel" if policy is not None else "in direct messages"
-    lines = [f"🎛️ **Your defaults, as they apply {where}**", "-# What you type in a command always wins."]
+    title = "preferences.title_here" if policy is not None else "preferences.title_dm"
+    lines = [t(title, locale), t("preferences.legend", locale)]
     for key in CATALOGUE:
         server = policy.server_defaults(key) if policy is not None else None
         channel = policy.channel_defaults_for(key, channel_id, parent_id) if policy is not None else None
-        lines += _defaults_block(
-            key, effective_view(key, server=server, channel=channel, preference=preferences.get(key))
-        )
+        view = effective_view(key, server=server, channel=channel, preference=preferences.get(key))
+        lines += _defaults_block(key, view, locale)
     if not preferences:
-        lines.append("You have no preferences yet: `/preferences set` chooses some.")
+        lines.append(t("preferences.none_yet", locale))
     return _fit("\n".join(lines))
 
 
 # -- pieces --------------------------------------------------------------------------------
 
 
-def _limit_lines(policy: ServerPolicy, ceilings: Ceilings) -> list[str]:
+def _limit_lines(policy: ServerPolicy, ceilings: Ceilings, locale: str) -> list[str]:
+    if policy.max_count is not None:
+        most = t("settings.view.from", locale, value=policy.max_count, source=t("settings.source.server", locale))
+    else:
+        maximum = t("settings.limits.model_maximum", locale)
+        most = t("settings.view.from", locale, value=maximum, source=t("settings.source.bot_default", locale))
     return [
-        f"Each member: {_capped(policy.member_daily, ceilings.member_daily)}",
-        f"Whole server: {_capped(policy.server_daily, ceilings.server_daily)}",
-        "Most images per job: "
-        + (f"{policy.max_count} — server" if policy.max_count is not None else "the model's maximum — bot default"),
+        t("settings.limits.member", locale, value=_capped(policy.member_daily, ceilings.member_daily, locale)),
+        t("settings.limits.server", locale, value=_capped(policy.server_daily, ceilings.server_daily, locale)),
+        t("settings.limits.max_count", locale, value=most),
     ]
 
 
-def _capped(own: int | None, ceiling: int | None) -> str:
+def _capped(own: int | None, ceiling: int | None, locale: str) -> str:
     """A daily limit as it applies: the server's own, unless the bot-wide ceiling is lower."""
     if own is None:
-        return ("unlimited" if ceiling is None else f"{ceiling} images a day") + " — bot default"
+        value = t("settings.limits.unlimited", locale) if ceiling is None else _per_day(ceiling, locale)
+        return t("settings.view.from", locale, value=value, source=t("settings.source.bot_default", locale))
     if ceiling is not None and ceiling < own:
-        return f"{ceiling} images a day — bot limit (the server asks for {own})"
-    return f"{own} images a day — server"
+        return t("settings.limits.capped", locale, ceiling=ceiling, own=own)
+    return t("settings.view.from", locale, value=_per_day(own, locale), source=t("settings.source.server", locale))
 
 
-def _role_limit(limit: int | None, ceilings: Ceilings) -> str:
+def _per_day(count: int, locale: str) -> str:
+    return t("settings.limits.per_day", locale, count=count)
+
+
+def _role_limit(limit: int | None, ceilings: Ceilings, locale: str) -> str:
     ceiling = ceilings.member_daily
     if limit is None:
-        return "unlimited" if ceiling is None else f"{ceiling} a day (bot limit)"
+        if ceiling is None:
+            return t("settings.limits.unlimited", locale)
+        return t("settings.limits.role_ceiling", locale, ceiling=ceiling)
     if ceiling is not None and ceiling < limit:
-        return f"{ceiling} a day (bot limit; the role asks for {limit})"
-    return f"{limit} a day"
+        return t("settings.limits.role_capped", locale, ceiling=ceiling, own=limit)
+    return t("settings.limits.role_per_day", locale, count=limit)
 
 
-def _here(policy: ServerPolicy, channel_id: int, parent_id: int | None) -> str:
+def _here(policy: ServerPolicy, channel_id: int, parent_id: int | None, locale: str) -> str:
     here = {channel_id} if parent_id is None else {channel_id, parent_id}
     if here & policy.blocked_channels:
-        return "blocked — server"
+        return t("settings.here.blocked", locale)
     if policy.allowed_channels:
-        return "allowed — server" if here & policy.allowed_channels else "not on the allow list — server"
-    return "allowed (no channel lists) — bot default"
+        return t("settings.here.allowed" if here & policy.allowed_channels else "settings.here.not_allowed", locale)
+    return t("settings.here.open", locale)
 
 
-def _defaults_block(key: str, view: tuple[Effective, ...]) -> list[str]:
-    shown = " · ".join(f"{FIELD_NAMES[e.field]} {_value(e)} ({SOURCE_NAMES[e.source]})" for e in view)
-    return [f"**Defaults: {CATALOGUE[key].display_name}**", shown]
+def _defaults_block(key: str, view: tuple[Effective, ...], locale: str) -> list[str]:
+    shown = " · ".join(
+        t(
+            "settings.value.with_source",
+            locale,
+            name=FIELD_NAMES[e.field],
+            value=_value(e, locale),
+            source=t(f"settings.source.{e.source.value}", locale),
+        )
+        for e in view
+    )
+    return [t("settings.view.defaults", locale, model=CATALOGUE[key].display_name), shown]
 
 
-def _value(effective: Effective) -> str:
+def _value(effective: Effective, locale: str) -> str:
     value = effective.value
     if value is None:
-        return "n/a"
+        return t("settings.value.not_applicable", locale)
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return t("settings.value.on" if value else "settings.value.off", locale)
     if isinstance(value, str):
         return f"`{_code(value)}`"
     return str(value)
 
 
-def _set_fields(defaults: ModelDefaults) -> str:
+def _set_fields(defaults: ModelDefaults, locale: str) -> str:
     set_here = defaults.to_dict()
     parts = []
     for name in DefaultField:
         if name.value in set_here:
-            shown = _value(Effective(name, set_here[name.value], Source.SERVER))
-            parts.append(f"{FIELD_NAMES[name]} {shown}")
+            shown = _value(Effective(name, set_here[name.value], Source.SERVER), locale)
+            parts.append(t("settings.value.field", locale, name=FIELD_NAMES[name], value=shown))
     return ", ".join(parts)
 
 
-def _blocklist(entries: tuple[str, ...]) -> str:
+def _blocklist(policy: ServerPolicy, locale: str) -> str:
+    entries = policy.blocklist
     if not entries:
-        return "empty — bot default"
-    count = f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+        return t("settings.value.empty_blocklist", locale)
     shown: list[str] = []
     used = 0
     for entry in entries:
@@ -265,18 +309,23 @@ def _blocklist(entries: tuple[str, ...]) -> str:
             break
         shown.append(piece)
         used += len(piece) + 2
-    more = len(entries) - len(shown)
-    return f"{count} — server: " + ", ".join(shown) + (f" and {more} more" if more else "")
+    listed = ", ".join(shown)
+    if more := len(entries) - len(shown):
+        listed = t("settings.value.more", locale, shown=listed, more=more)
+    count = t("settings.entries", locale, count=len(entries))
+    return t("settings.value.blocklist", locale, entries=count, shown=listed)
 
 
-def _ids(ids: Iterable[int], template: str) -> str:
-    return _listed(template.format(i) for i in sorted(ids))
+def _ids(ids: Iterable[int], template: str, locale: str) -> str:
+    return _listed((template.format(i) for i in sorted(ids)), locale)
 
 
-def _listed(items: Iterable[str]) -> str:
+def _listed(items: Iterable[str], locale: str) -> str:
     every = list(items)
     shown = ", ".join(every[:LIST_SHOWN])
-    return shown + (f" and {len(every) - LIST_SHOWN} more" if len(every) > LIST_SHOWN else "")
+    if len(every) > LIST_SHOWN:
+        return t("settings.value.more", locale, shown=shown, more=len(every) - LIST_SHOWN)
+    return shown
 
 
 def _code(text: str) -> str:

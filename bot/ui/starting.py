@@ -18,6 +18,7 @@ from bot.jobs.events import Note
 from bot.storage.policies import PolicyDocuments
 from bot.storage.records import Action, Job
 
+from .language import auto_locale, member_locale
 from .members import is_manager, member_roles, parent_channel_id
 from .refusals import refusal_text
 
@@ -56,10 +57,11 @@ async def start_job(
         member_role_ids=member_roles(interaction),
         is_manager=is_manager(interaction),
         documents=documents,
+        auto_locale=auto_locale(interaction),
     )
     admitted = await engine.admit(asked)
     if isinstance(admitted, Refusal):
-        await _say(interaction, refusal_text(admitted))
+        await _say(interaction, refusal_text(admitted, member_locale(interaction)))
         return None
     try:
         message_id = await _acknowledge(interaction)

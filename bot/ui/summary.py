@@ -1,4 +1,4 @@
-"""The text of a result message. Everything echoed is escaped; nothing can ping."""
+"""The text of a result message, in the job's language. Everything echoed is escaped; nothing can ping."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import discord
 
 from bot.catalogue import spec_for_model
 from bot.catalogue.sizes import dimensions
+from bot.i18n import t
 from bot.images import PreparedImage
 from bot.storage import Job
 
@@ -30,39 +31,38 @@ def render_summary(
     notes: list[str],
 ) -> str:
     """Summarize a delivered result: model, prompt, size, count, seed, time, requester, id."""
-    request = job.request
-    spec = spec_for_model(request.model)
-    width, height = dimensions(request.size, spec.sizes.presets)
-    size = f"{request.size} ({width}×{height})" if request.size in spec.sizes.presets else f"{width}×{height}"
-    count = f"{len(images)} image" + ("s" if len(images) != 1 else "")
-    lines = [
-        f"**{spec.display_name}** · {size} · {count} · seed `{request.seed}`",
-        f"> {quote(request.prompt, PROMPT_PREVIEW)}",
-    ]
+    request, locale = job.request, job.locale
+    lines = [_headline(job, len(images), named_preset=True), f"> {quote(request.prompt, PROMPT_PREVIEW)}"]
     if revised_prompt and revised_prompt.strip() != request.prompt.strip():
-        lines.append(f"✏️ Revised: {quote(revised_prompt, REVISED_PREVIEW)}")
+        lines.append(t("summary.revised", locale, prompt=quote(revised_prompt, REVISED_PREVIEW)))
     if any(image.reencoded for image in images):
-        how = "Re-encoded as WebP" + (" and downscaled" if any(i.downscaled for i in images) else "")
+        how = "summary.reencoded_downscaled" if any(i.downscaled for i in images) else "summary.reencoded"
         links = " ".join(
-            f"[original {n}](<{i.source_url}>)" for n, i in enumerate(images, 1) if i.reencoded and i.source_url
+            f"[{t('summary.original_link', locale, number=n)}](<{i.source_url}>)"
+            for n, i in enumerate(images, 1)
+            if i.reencoded and i.source_url
         )
-        lines.append(f"📦 {how} to fit Discord's upload limit." + (f" Full size for 24 h: {links}" if links else ""))
+        lines.append(t(how, locale) + (t("summary.full_size", locale, links=links) if links else ""))
     lines.extend(notes)
-    lines.append(f"-# Requested by <@{job.user_id}> · {elapsed:.1f} s · id `{job.id}`")
+    lines.append(t("summary.footer", locale, user=job.user_id, elapsed=f"{elapsed:.1f}", id=job.id))
     return "\n".join(lines)
 
 
-def render_repost(job: Job, count: int, *, shown_by: int) -> str:
-    """The text of a /show re-post of a stored result."""
+def render_repost(job: Job, count: int, *, shown_by: int, locale: str) -> str:
+    """The text of a /show re-post of a stored result (in the language of the server it is posted in)."""
+    footer = t(
+        "summary.repost_footer", locale, shown_by=shown_by, user=job.user_id, created=int(job.created_at), id=job.id
+    )
+    return "\n".join([_headline(job, count, locale=locale), f"> {quote(job.request.prompt, PROMPT_PREVIEW)}", footer])
+
+
+def _headline(job: Job, count: int, *, named_preset: bool = False, locale: str | None = None) -> str:
     request = job.request
+    locale = locale or job.locale
     spec = spec_for_model(request.model)
     width, height = dimensions(request.size, spec.sizes.presets)
-    return "\n".join(
-        [
-            f"**{spec.display_name}** · {width}×{height} · {count} image{'s' if count != 1 else ''} · "
-            f"seed `{request.seed}`",
-            f"> {quote(request.prompt, PROMPT_PREVIEW)}",
-            f"-# Re-posted by <@{shown_by}> · first requested by <@{job.user_id}> "
-            f"<t:{int(job.created_at)}:R> · id `{job.id}`",
-        ]
-    )
+    size = f"{width}×{height}"
+    if named_preset and request.size in spec.sizes.presets:
+        size = t("summary.preset_size", locale, preset=request.size, width=width, height=height)
+    images = t("images", locale, count=count)
+    return t("summary.headline", locale, model=spec.display_name, size=size, images=images, seed=request.seed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import t
 from bot.policy import remaining
 
 
@@ -21,29 +22,33 @@ class UsageReport:
     top: tuple[tuple[int, int], ...] | None = None  # (user id, images); None: not shown to this member
 
 
-def render_usage(report: UsageReport) -> str:
+def render_usage(report: UsageReport, locale: str) -> str:
     """The `/usage` reply."""
-    where = "in direct messages" if report.dm else "in this server"
-    lines = [f"📊 **Your images today {where}**: {_images(report.member_counted, report.member_reserved)}"]
-    lines.append(f"Your allowance: {_allowance(report.member_counted, report.member_limit)}")
-    lines.append(f"Allowances reset <t:{report.resets_at}:R> (midnight UTC).")
+    images = _images(report.member_counted, report.member_reserved, locale)
+    lines = [t("usage.title_dm" if report.dm else "usage.title_server", locale, images=images)]
+    lines.append(t("usage.allowance", locale, value=_allowance(report.member_counted, report.member_limit, locale)))
+    lines.append(t("usage.resets", locale, resets_at=report.resets_at))
     if not report.dm:
-        server = _allowance(report.server_counted, report.server_limit)
-        lines.append(f"**This server today**: {report.server_counted} images · budget: {server}")
+        server = _allowance(report.server_counted, report.server_limit, locale)
+        lines.append(t("usage.server", locale, images=t("images", locale, count=report.server_counted), value=server))
     if report.top is not None:
-        lines.append("**Top members today**")
+        lines.append(t("usage.top", locale))
         if report.top:
-            lines += [f"{rank}. <@{user}> — {images}" for rank, (user, images) in enumerate(report.top, 1)]
+            lines += [
+                t("usage.top_line", locale, rank=rank, user=user, images=images)
+                for rank, (user, images) in enumerate(report.top, 1)
+            ]
         else:
-            lines.append("No images yet today.")
+            lines.append(t("usage.top_none", locale))
     return "\n".join(lines)
 
 
-def _images(counted: int, reserved: int) -> str:
-    text = f"{counted} image{'' if counted == 1 else 's'}"
-    return text + (f" ({reserved} still generating)" if reserved else "")
+def _images(counted: int, reserved: int, locale: str) -> str:
+    images = t("images", locale, count=counted)
+    return t("usage.generating", locale, images=images, reserved=reserved) if reserved else images
 
 
-def _allowance(counted: int, limit: int | None) -> str:
-    left = remaining(counted, limit)
-    return "unlimited" if limit is None else f"{limit} a day, {left} left"
+def _allowance(counted: int, limit: int | None, locale: str) -> str:
+    if limit is None:
+        return t("usage.unlimited", locale)
+    return t("usage.left", locale, limit=limit, left=remaining(counted, limit))

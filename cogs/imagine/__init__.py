@@ -9,10 +9,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.catalogue import QWEN, SEED_MAX, WAN, ImagineOptions, InvalidOption, ModelSpec
-from bot.catalogue.palette import MAX_COLORS
+from bot.catalogue.palette import MAX_COLORS, MIN_COLORS
 from bot.policy import MemberPreferences, ServerPolicy, apply_defaults
 from bot.storage import Action
 from bot.ui.buttons import PERSISTENT_ITEMS
+from bot.ui.language import command_text, member_locale
 from bot.ui.members import parent_channel_id
 from bot.ui.starting import start_job
 
@@ -22,17 +23,17 @@ if TYPE_CHECKING:
     from bot.client import ImagineBot
 
 _SHARED = {
-    "prompt": "What to draw",
-    "size": "W*H (e.g. 1024*768), an aspect ratio like 16:9, or a preset",
-    "watermark": "Add the model's watermark (default: off)",
-    "seed": f"0–{SEED_MAX}; same seed + same settings ≈ same image (default: random)",
+    "prompt": command_text("command.option.prompt"),
+    "size": command_text("command.option.size"),
+    "watermark": command_text("command.option.watermark"),
+    "seed": command_text("command.option.seed", max=SEED_MAX),
 }
 
 
 class Imagine(commands.Cog):
     """Text-to-image generation."""
 
-    imagine = app_commands.Group(name="imagine", description="Generate images from a text prompt")
+    imagine = app_commands.Group(name="imagine", description=command_text("command.imagine.description"))
 
     def __init__(self, bot: ImagineBot) -> None:
         self.bot = bot
@@ -43,12 +44,12 @@ class Imagine(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*PERSISTENT_ITEMS)
 
-    @imagine.command(name="qwen")
+    @imagine.command(name="qwen", description=command_text("command.imagine.qwen"))
     @app_commands.describe(
         **_SHARED,
-        negative_prompt="What to keep out of the image",
-        count=f"How many images (1–{QWEN.max_n}, default 1)",
-        prompt_rewrite="Let the model rewrite your prompt for more detail (default: on)",
+        negative_prompt=command_text("command.option.negative_prompt"),
+        count=command_text("command.option.count_qwen", max=QWEN.max_n),
+        prompt_rewrite=command_text("command.option.prompt_rewrite"),
     )
     async def qwen(
         self,
@@ -61,20 +62,20 @@ class Imagine(commands.Cog):
         watermark: bool | None = None,
         seed: app_commands.Range[int, 0, SEED_MAX] | None = None,
     ) -> None:
-        """Generate images with Qwen Image 2.0 Pro."""
+        """Generate images with Qwen Image 2.0 Pro (the description comes from the catalogue)."""
         options = ImagineOptions(
             prompt=prompt, negative_prompt=negative_prompt, size=size, n=count,
             prompt_extend=prompt_rewrite, watermark=watermark, seed=seed,
         )  # fmt: skip
         await self._start(interaction, QWEN, options)
 
-    @imagine.command(name="wan")
+    @imagine.command(name="wan", description=command_text("command.imagine.wan"))
     @app_commands.describe(
         **_SHARED,
-        count=f"How many images (1–{WAN.max_n}; up to {WAN.max_n_sequential} in image-set mode)",
-        thinking="Think before drawing: slower, better (default: on; not in image-set mode)",
-        image_set="Image-set mode: a coherent series of images (default: off)",
-        palette=f"3–{MAX_COLORS} colours with optional ratios: #1B2A41 30, #324A5F 25, #CCC5B9 45",
+        count=command_text("command.option.count_wan", max=WAN.max_n, image_set_max=WAN.max_n_sequential),
+        thinking=command_text("command.option.thinking"),
+        image_set=command_text("command.option.image_set"),
+        palette=command_text("command.option.palette", min=MIN_COLORS, max=MAX_COLORS),
     )
     async def wan(
         self,
@@ -88,7 +89,7 @@ class Imagine(commands.Cog):
         watermark: bool | None = None,
         seed: app_commands.Range[int, 0, SEED_MAX] | None = None,
     ) -> None:
-        """Generate images with Wan 2.7 Image Pro."""
+        """Generate images with Wan 2.7 Image Pro (the description comes from the catalogue)."""
         options = ImagineOptions(
             prompt=prompt, size=size, n=count, thinking_mode=thinking, sequential=image_set,
             palette=palette, watermark=watermark, seed=seed,
@@ -97,11 +98,11 @@ class Imagine(commands.Cog):
 
     @qwen.autocomplete("size")
     async def _qwen_size(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        return size_choices(QWEN, current)
+        return size_choices(QWEN, current, member_locale(interaction))
 
     @wan.autocomplete("size")
     async def _wan_size(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        return size_choices(WAN, current)
+        return size_choices(WAN, current, member_locale(interaction))
 
     async def _start(self, interaction: discord.Interaction[Any], spec: ModelSpec, options: ImagineOptions) -> None:
         """Fill in the defaults, validate, and hand the job over. Invalid input never reaches the gateway.
@@ -122,7 +123,7 @@ class Imagine(commands.Cog):
         try:
             request = spec.build_request(options, random_seed=self.bot.random_seed)
         except InvalidOption as error:
-            await interaction.response.send_message(error.user_message, ephemeral=True)
+            await interaction.response.send_message(error.message().render(member_locale(interaction)), ephemeral=True)
             return
         await start_job(interaction, self.bot.jobs, request, action=Action.IMAGINE, documents=documents)
 

@@ -6,11 +6,12 @@ from discord import app_commands
 
 from bot.catalogue import InvalidOption, ModelSpec
 from bot.catalogue.sizes import dimensions, normalize_size
+from bot.i18n import t
 
 MAX_CHOICES = 25  # Discord's limit
 
 
-def size_choices(spec: ModelSpec, current: str) -> list[app_commands.Choice[str]]:
+def size_choices(spec: ModelSpec, current: str, locale: str) -> list[app_commands.Choice[str]]:
     """Choices for what the user has typed so far in ``size``."""
     typed = current.strip()
     choices: list[app_commands.Choice[str]] = []
@@ -21,7 +22,9 @@ def size_choices(spec: ModelSpec, current: str) -> list[app_commands.Choice[str]
             pass
         else:
             width, height = dimensions(wire, spec.sizes.presets)
-            choices.append(app_commands.Choice(name=f"{width}×{height} (as typed)", value=wire))
+            choices.append(
+                app_commands.Choice(name=t("autocomplete.as_typed", locale, width=width, height=height), value=wire)
+            )
     needle = typed.casefold().replace("x", "×").replace("*", "×")
     for suggestion in spec.size_suggestions():
         if needle in suggestion.label.casefold() and all(c.value != suggestion.value for c in choices):

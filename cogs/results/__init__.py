@@ -11,10 +11,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.catalogue import InvalidOption
+from bot.i18n import t
 from bot.jobs.undelivered import undelivered_images
 from bot.logs import bind_interaction
+from bot.policy import ServerPolicy
 from bot.storage import Action, Job, Status
 from bot.ui.buttons import FILES_PER_MESSAGE, HANDLER_COG, ButtonAction, continuation_view, result_view
+from bot.ui.language import command_text, member_locale, public_locale
 from bot.ui.remix import FORM_PATTERN, remixed_request, submitted_values
 from bot.ui.starting import start_job
 from bot.ui.summary import render_repost
@@ -52,40 +55,38 @@ class Results(commands.Cog, name=HANDLER_COG):
 
     async def _submit_remix(self, interaction: discord.Interaction[Any], job_id: str, values: dict[str, str]) -> None:
         """Validate the edited request like the slash command does, then run it as a new job."""
+        locale = member_locale(interaction)
         job = await self.bot.storage.jobs.get(job_id)
         if job is None:
-            await interaction.response.send_message(gone_text(self.bot.settings.retention_days), ephemeral=True)
+            await interaction.response.send_message(gone_text(self.bot.settings.retention_days, locale), ephemeral=True)
             return
         try:
             request = remixed_request(job, values, self.bot.random_seed)
         except InvalidOption as error:
-            await interaction.response.send_message(error.user_message, ephemeral=True)
+            await interaction.response.send_message(error.message().render(locale), ephemeral=True)
             return
         await start_job(interaction, self.bot.jobs, request, action=Action.REMIX, parent_id=job.id)
 
-    @app_commands.command(name="show")
-    @app_commands.describe(result_id="The id under a result, e.g. 0suwgwxi (see /jobs)")
+    @app_commands.command(name="show", description=command_text("command.show.description"))
+    @app_commands.describe(result_id=command_text("command.show.id"))
     @app_commands.rename(result_id="id")
     async def show(self, interaction: discord.Interaction[Any], result_id: app_commands.Range[str, 1, 16]) -> None:
         """Post a past result again, with working buttons."""
+        locale = member_locale(interaction)
         record = await self.bot.storage.jobs.get(result_id.strip().lower())
         if record is None:
-            await interaction.response.send_message(
-                _not_found(result_id, self.bot.settings.retention_days), ephemeral=True
-            )
+            text = _not_found(result_id, self.bot.settings.retention_days, locale)
+            await interaction.response.send_message(text, ephemeral=True)
             return
+        status = t(f"job_status.{record.status.value}", locale)
         if record.status in (Status.QUEUED, Status.RUNNING):
-            await interaction.response.send_message(
-                f"Job `{record.id}` is still {record.status.value}; `/queue` shows where it is.", ephemeral=True
-            )
+            text = t("results.still_open", locale, id=record.id, status=status)
+            await interaction.response.send_message(text, ephemeral=True)
             return
         kept = undelivered_images(self.bot.settings.data_dir, record.id)
         if record.status is not Status.DONE and not kept:
-            await interaction.response.send_message(
-                f"Job `{record.id}` {record.status.value} without images, so there is nothing to show. "
-                "Its message has a Retry button, or run it again with `/imagine`.",
-                ephemeral=True,
-            )
+            text = t("results.nothing_to_show", locale, id=record.id, status=status)
+            await interaction.response.send_message(text, ephemeral=True)
             return
         await interaction.response.defer(thinking=True)
         images = [(path.name, path.read_bytes()) for path in kept] or await self._fetch(record)
@@ -93,15 +94,21 @@ class Results(commands.Cog, name=HANDLER_COG):
             await start_job(interaction, self.bot.jobs, record.request, action=Action.SHOW, parent_id=record.id)
             return
         batches = [images[i : i + FILES_PER_MESSAGE] for i in range(0, len(images), FILES_PER_MESSAGE)]
+        public = await self._public_locale(interaction)
         await interaction.edit_original_response(
-            content=render_repost(record, len(images), shown_by=interaction.user.id),
-            attachments=_files(batches[0]), view=result_view(record.id, len(batches[0])),
+            content=render_repost(record, len(images), shown_by=interaction.user.id, locale=public),
+            attachments=_files(batches[0]), view=result_view(record.id, public, len(batches[0])),
             allowed_mentions=discord.AllowedMentions.none(),
         )  # fmt: skip
         for number, batch in enumerate(batches[1:], start=1):
             await interaction.followup.send(
                 files=_files(batch), view=continuation_view(record.id, number * FILES_PER_MESSAGE + 1, len(batch))
             )
+
+    async def _public_locale(self, interaction: discord.Interaction[Any]) -> str:
+        """The language of a public message in this channel: the server's setting, else its Discord locale."""
+        documents = await self.bot.storage.policies.load(interaction.guild_id, interaction.user.id)
+        return public_locale(interaction, ServerPolicy.from_dict(documents.policy).language)
 
     async def _fetch(self, record: Job) -> list[tuple[str, bytes]]:
         """The result's images from its message(s), in order; empty if any are gone."""
@@ -122,15 +129,12 @@ class Results(commands.Cog, name=HANDLER_COG):
         return sorted(images, key=lambda item: int(item[0].split("_")[-1].split(".")[0]))
 
 
-def _not_found(result_id: str, retention_days: int | None) -> str:
+def _not_found(result_id: str, retention_days: int | None, locale: str) -> str:
     # Unlike a button's id, a typed one may be mistyped: with retention on, both causes are named.
-    shown = discord.utils.escape_markdown(result_id)
+    shown = discord.utils.escape_markdown(result_id).replace("`", "ˋ")
     if retention_days is None:
-        return f"There is no result with id `{shown}`. `/jobs` lists yours."
-    return (
-        f"There is no result with id `{shown}`. A result older than {retention_days} days is no longer stored; "
-        "if yours is newer, check the id (`/jobs` lists yours)."
-    )
+        return t("results.not_found", locale, id=shown)
+    return t("results.not_found_retention", locale, id=shown, days=retention_days)
 
 
 def _files(images: list[tuple[str, bytes]]) -> list[discord.File]:

@@ -9,9 +9,11 @@ import discord
 
 from bot.catalogue import spec_for_model
 from bot.gateway.models import ImageSource
+from bot.i18n import t
 from bot.storage import Action, Job
 from bot.ui.buttons import ButtonAction
 from bot.ui.info import render_info
+from bot.ui.language import member_locale
 from bot.ui.remix import RemixModal
 from bot.ui.starting import start_job
 from bot.ui.status import render_cancelled
@@ -21,32 +23,27 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GONE = "🗑️ That result is no longer stored, so this button can't act on it. Start a new one with `/imagine`."
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
-def gone_text(retention_days: int | None) -> str:
+def gone_text(retention_days: int | None, locale: str) -> str:
     """Why a button's job is missing. Only retention deletes jobs, so with it on, age is the reason."""
     if retention_days is None:
-        return GONE
-    return (
-        f"🗑️ This result is older than {retention_days} days and is no longer stored, so this button can't act "
-        "on it. Start a new one with `/imagine`."
-    )
+        return t("results.gone", locale)
+    return t("results.gone_retention", locale, days=retention_days)
 
 
 async def act_on_button(
     bot: ImagineBot, interaction: discord.Interaction[Any], action: ButtonAction | None, job_id: str, index: int | None
 ) -> None:
     """Dispatch one button press."""
+    locale = member_locale(interaction)
     if action is None:
-        await interaction.response.send_message(
-            "This button comes from a newer or older version of the bot and does nothing now.", ephemeral=True
-        )
+        await interaction.response.send_message(t("results.unknown_button", locale), ephemeral=True)
         return
     job = await bot.storage.jobs.get(job_id)
     if job is None:
-        await interaction.response.send_message(gone_text(bot.settings.retention_days), ephemeral=True)
+        await interaction.response.send_message(gone_text(bot.settings.retention_days, locale), ephemeral=True)
         return
     match action:
         case ButtonAction.CANCEL:
@@ -59,9 +56,9 @@ async def act_on_button(
         case ButtonAction.VARIATION:
             await _variation(bot, interaction, job, index or 1)
         case ButtonAction.REMIX:
-            await interaction.response.send_modal(RemixModal(job))  # a modal must be the first response
+            await interaction.response.send_modal(RemixModal(job, locale))  # a modal must be the first response
         case ButtonAction.INFO:
-            embed, file = render_info(job)
+            embed, file = render_info(job, locale)
             await interaction.response.send_message(embed=embed, file=file or discord.utils.MISSING, ephemeral=True)
         case ButtonAction.DELETE:
             await _delete(interaction, job)
@@ -69,18 +66,14 @@ async def act_on_button(
 
 async def _cancel(bot: ImagineBot, interaction: discord.Interaction[Any], job: Job) -> None:
     """The requester or a moderator (Manage Messages) may cancel a job that is still waiting."""
+    locale = member_locale(interaction)
     if not _requester_or_moderator(interaction, job):
-        await interaction.response.send_message(
-            f"Only <@{job.user_id}> or a moderator (Manage Messages) can cancel this job.",
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-        )
+        text = t("results.cancel_not_allowed", locale, user=job.user_id)
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
         return
     cancelled = await bot.jobs.cancel(job.id)
     if cancelled is None:
-        await interaction.response.send_message(
-            "This job is not waiting any more (it started or ended), so it can't be cancelled.", ephemeral=True
-        )
+        await interaction.response.send_message(t("results.not_waiting", locale), ephemeral=True)
         return
     log.info("job %s cancelled by %s", job.id, interaction.user.id)
     await interaction.response.edit_message(
@@ -93,9 +86,8 @@ async def _variation(bot: ImagineBot, interaction: discord.Interaction[Any], job
     prefix = f"{job.id}_{index}."
     attachment = next((a for a in message.attachments if a.filename.startswith(prefix)), None) if message else None
     if message is None or attachment is None:
-        await interaction.response.send_message(
-            f"Image {index} is not on this message any more, so there is nothing to vary.", ephemeral=True
-        )
+        text = t("results.variation_missing", member_locale(interaction), index=index)
+        await interaction.response.send_message(text, ephemeral=True)
         return
     spec = spec_for_model(job.request.model)
     source = ImageSource(channel_id=message.channel.id, message_id=message.id, filename=attachment.filename)
@@ -104,12 +96,10 @@ async def _variation(bot: ImagineBot, interaction: discord.Interaction[Any], job
 
 
 async def _delete(interaction: discord.Interaction[Any], job: Job) -> None:
+    locale = member_locale(interaction)
     if not _requester_or_moderator(interaction, job):
-        await interaction.response.send_message(
-            f"Only <@{job.user_id}> (who asked for it) or a moderator (Manage Messages) can delete this.",
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-        )
+        text = t("results.delete_not_allowed", locale, user=job.user_id)
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
     try:
@@ -119,10 +109,10 @@ async def _delete(interaction: discord.Interaction[Any], job: Job) -> None:
         pass
     except discord.HTTPException as error:
         log.warning("could not delete result %s: %s", job.id, error)
-        await interaction.followup.send("I couldn't delete that message (missing permission?).", ephemeral=True)
+        await interaction.followup.send(t("results.delete_failed", locale), ephemeral=True)
         return
     log.info("result %s deleted by %s", job.id, interaction.user.id)
-    await interaction.followup.send(f"🗑️ Deleted. The settings stay available with `/show {job.id}`.", ephemeral=True)
+    await interaction.followup.send(t("results.deleted", locale, id=job.id), ephemeral=True)
 
 
 def _requester_or_moderator(interaction: discord.Interaction[Any], job: Job) -> bool:

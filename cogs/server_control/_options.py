@@ -8,25 +8,22 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.catalogue import CATALOGUE, Feature, InvalidOption, ModelSpec
+from bot.catalogue import CATALOGUE, QWEN, WAN, Feature, InvalidOption, ModelSpec
 from bot.catalogue.sizes import normalize_size
+from bot.i18n import Text
 from bot.policy import ModelDefaults
+from bot.ui.language import command_text
 
 MODEL_CHOICES = [app_commands.Choice(name=spec.display_name, value=spec.key) for spec in CATALOGUE.values()]
 MOST_IMAGES = max(max(spec.max_n, spec.max_n_sequential) for spec in CATALOGUE.values())
-_COUNTS = "; ".join(
-    f"{spec.key} 1–{spec.max_n}" + (f", {spec.max_n_sequential} in image-set mode" if spec.max_n_sequential else "")
-    for spec in CATALOGUE.values()
-)
 DESCRIBED = {
-    "model": "The model these defaults are for",
-    "size": "W*H (e.g. 1024*768), an aspect ratio like 16:9, or a preset like 2K",
-    "count": f"How many images ({_COUNTS})",
-    "prompt_rewrite": "Qwen: let the model rewrite prompts for more detail",
-    "thinking": "Wan: think before drawing (slower, better; not in image-set mode)",
-    "image_set": "Wan: image-set mode, a coherent series of images",
-    "watermark": "Add the model's watermark",
-    "clear": "Forget the defaults set so far for this model first",
+    name: command_text(f"command.defaults.{name}")
+    for name in ("model", "size", "prompt_rewrite", "thinking", "image_set", "watermark", "clear")
+} | {
+    "count": command_text(
+        "command.defaults.count",
+        counts=Text("command.defaults.counts", {"qwen": QWEN.max_n, "wan": WAN.max_n, "wan_set": WAN.max_n_sequential}),
+    )
 }
 # Option name -> the model feature it needs (options every model has are not listed).
 _NEEDS = {"prompt_rewrite": Feature.PROMPT_EXTEND, "thinking": Feature.THINKING_MODE, "image_set": Feature.SEQUENTIAL}
@@ -79,7 +76,9 @@ def merged_defaults(spec: ModelSpec, current: ModelDefaults | None, given: Given
     """
     for option, feature in _NEEDS.items():
         if getattr(given, option) is not None and not spec.supports(feature):
-            raise InvalidOption(option, f"is not an option of {spec.display_name}", getattr(given, option))
+            raise InvalidOption(
+                option, Text("rule.not_an_option", {"model": spec.display_name}), getattr(given, option)
+            )
     size = None
     if given.size is not None:
         size = normalize_size(given.size, spec.sizes, ratio_sizes=spec.ratio_sizes)
@@ -99,14 +98,11 @@ def merged_defaults(spec: ModelSpec, current: ModelDefaults | None, given: Given
 def _check_combination(spec: ModelSpec, defaults: ModelDefaults) -> None:
     if defaults.sequential:
         if defaults.thinking_mode:
-            raise InvalidOption("thinking", "only works with image-set mode off", True)
+            raise InvalidOption("thinking", Text("rule.thinking.not_in_image_set"), True)
         if defaults.size is not None and spec.sequential_sizes is not None:
-            normalize_size(defaults.size, spec.sequential_sizes, ratio_sizes={}, context=" in image-set mode")
-        if defaults.count is not None and not 1 <= defaults.count <= spec.max_n_sequential:
-            raise InvalidOption("count", f"must be 1 to {spec.max_n_sequential} in image-set mode", defaults.count)
-    elif defaults.count is not None and not 1 <= defaults.count <= spec.max_n:
-        hint = f" (up to {spec.max_n_sequential} with image-set mode)" if spec.supports(Feature.SEQUENTIAL) else ""
-        raise InvalidOption("count", f"must be 1 to {spec.max_n}{hint}", defaults.count)
+            normalize_size(defaults.size, spec.sequential_sizes, ratio_sizes={}, image_set=True)
+    if defaults.count is not None:
+        spec.check_count(defaults.count, sequential=bool(defaults.sequential))
 
 
 async def reply(interaction: discord.Interaction[Any], text: str) -> None:

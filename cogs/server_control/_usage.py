@@ -9,8 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import t
 from bot.policy import ServerPolicy, member_allowance, resets_at, server_allowance, usage_day
-from bot.ui import settings_text as text
+from bot.ui.language import command_text, member_locale
 from bot.ui.members import is_manager, member_roles
 from bot.ui.usage_text import UsageReport, render_usage
 
@@ -28,14 +29,15 @@ class Usage(commands.Cog):
     def __init__(self, bot: ImagineBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="usage")
+    @app_commands.command(name="usage", description=command_text("command.usage.description"))
     async def usage(self, interaction: discord.Interaction[Any]) -> None:
         """Your images today, what is left of your allowance, and when it resets."""
+        locale = member_locale(interaction)
         ceilings = self.bot.settings.ceilings
         guild_id = interaction.guild_id
         dm = guild_id is None
         if dm and not ceilings.allow_dms:
-            await reply(interaction, text.DMS_DISABLED)
+            await reply(interaction, t("settings.dms_disabled", locale))
             return
         now = time.time()
         documents = await self.bot.storage.policies.load(guild_id, interaction.user.id)
@@ -52,4 +54,4 @@ class Usage(commands.Cog):
             server_limit=None if dm else server_allowance(policy, ceilings),
             top=today.top if manager else None,
         )
-        await reply(interaction, render_usage(report))
+        await reply(interaction, render_usage(report, locale))

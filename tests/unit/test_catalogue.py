@@ -34,7 +34,7 @@ def test_qwen_rejects_sizes_outside_its_rule(typed: str) -> None:
     with pytest.raises(InvalidOption) as info:
         build(QWEN, size=typed)
     assert info.value.field == "size"
-    assert typed in info.value.user_message
+    assert typed in info.value.message().render("en-US")
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,7 @@ def test_wan_sequential_has_the_smaller_size_range_and_no_4k() -> None:
     for size in ("4K", "2049*2048"):
         with pytest.raises(InvalidOption) as info:
             build(WAN, sequential=True, size=size)
-        assert "image-set" in info.value.rule
+        assert "image-set" in info.value.rule.render("en-US")
 
 
 def test_defaults_are_explicit() -> None:
@@ -95,7 +95,7 @@ def test_counts(spec: ModelSpec, n: int, ok: bool) -> None:
 def test_wan_more_than_four_needs_sequential() -> None:
     with pytest.raises(InvalidOption) as info:
         build(WAN, n=8)
-    assert "image-set" in info.value.rule
+    assert "image-set" in info.value.rule.render("en-US")
     assert build(WAN, n=8, sequential=True).n == 8
     with pytest.raises(InvalidOption):
         build(WAN, n=13, sequential=True)
@@ -106,7 +106,7 @@ def test_prompt_rules() -> None:
         build(QWEN, prompt="   ")
     with pytest.raises(InvalidOption) as info:
         build(QWEN, prompt="x" * 801)
-    assert "800" in info.value.rule
+    assert "800" in info.value.rule.render("en-US")
     assert build(QWEN, prompt="x" * 800).prompt == "x" * 800
     assert build(WAN, prompt="x" * 5000).prompt == "x" * 5000
     with pytest.raises(InvalidOption):
@@ -181,7 +181,7 @@ def test_palette_errors_name_the_rule(text: str, rule: str) -> None:
     with pytest.raises(InvalidOption) as info:
         parse_palette(text)
     assert info.value.field == "palette"
-    assert rule in info.value.rule
+    assert rule in info.value.rule.render("en-US")
 
 
 def test_size_suggestions_are_all_valid() -> None:
@@ -214,8 +214,8 @@ def test_hostile_palette_ratios_are_refused_with_the_rule(weight: str) -> None:
     text = f"#000000 {weight}, #111111 1, #222222 1" if weight else "#000000 %, #111111 1, #222222 1"
     with pytest.raises(InvalidOption) as info:
         build(WAN, palette=text)
-    assert info.value.field == "palette" and "a ratio must be" in info.value.rule
-    assert "**palette**" in info.value.user_message and "You gave:" in info.value.user_message
+    assert info.value.field == "palette" and "a ratio must be" in info.value.rule.render("en-US")
+    assert "**palette**" in info.value.message().render("en-US") and "You gave:" in info.value.message().render("en-US")
 
 
 def test_palette_ratio_bounds_that_are_accepted() -> None:
@@ -228,7 +228,7 @@ def test_a_palette_too_uneven_to_give_every_colour_a_share_names_the_text() -> N
     text = "#000000 999999, #111111 0.0001, #222222 1"
     with pytest.raises(InvalidOption) as info:
         parse_palette(text)
-    assert "at least 0.01%" in info.value.rule and info.value.value == text
+    assert "at least 0.01%" in info.value.rule.render("en-US") and info.value.value == text
 
 
 HOSTILE_SIZES = [
@@ -249,7 +249,7 @@ def test_hostile_sizes_are_refused_with_the_rule(typed: str) -> None:
 def test_a_backtick_in_a_value_cannot_break_out_of_the_quote() -> None:
     with pytest.raises(InvalidOption) as info:
         build(QWEN, size="`@everyone` big")
-    assert info.value.user_message.count("`") == 2
+    assert info.value.message().render("en-US").count("`") == 2
 
 
 def test_a_blank_negative_prompt_is_not_sent() -> None:

@@ -12,11 +12,14 @@ import discord
 import pytest
 from discord import app_commands
 
+from bot.catalogue import CATALOGUE
 from bot.client import EXTENSIONS, ImagineBot
+from bot.i18n import available_locales
 from bot.gateway import GatewayClient
 from bot.settings import Secret, Settings
 from bot.storage import open_storage
 from bot.ui.buttons import LOOKS, ResultButton, continuation_view, failure_view, result_view
+from bot.ui.language import CatalogueTranslator
 from tests.fakes.discord._limits import check_commands
 from tests.fakes.discord._spec import load_validator
 from tests.paths import DISCORD_OPENAPI
@@ -48,8 +51,14 @@ def walk(options: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]
     return out
 
 
+async def translated(bot: ImagineBot) -> list[dict[str, Any]]:
+    """The commands as the bot syncs them: with every localization the catalogues give."""
+    tree = bot.tree
+    return [await command.get_translated_payload(tree, CatalogueTranslator()) for command in tree.get_commands()]
+
+
 async def test_every_extension_respects_discord_limits(loaded_bot: ImagineBot) -> None:
-    payload = [command.to_dict(loaded_bot.tree) for command in loaded_bot.tree.get_commands()]
+    payload = await translated(loaded_bot)
     assert {c["name"] for c in payload} == {"imagine", "jobs", "queue", "show", "settings", "preferences", "usage"}
     for command in payload:
         assert NAME.match(command["name"]) and 1 <= len(command["description"]) <= 100
@@ -70,8 +79,34 @@ async def test_subcommands_have_user_facing_descriptions(loaded_bot: ImagineBot)
     group = loaded_bot.tree.get_command("imagine")
     assert isinstance(group, app_commands.Group)
     descriptions = {c.name: c.description for c in group.commands}
-    assert descriptions == {"qwen": "Generate images with Qwen Image 2.0 Pro.",
-                            "wan": "Generate images with Wan 2.7 Image Pro."}  # fmt: skip
+    assert descriptions == {"qwen": "Generate images with Qwen Image 2.0 Pro",
+                            "wan": "Generate images with Wan 2.7 Image Pro"}  # fmt: skip
+
+
+def _localizable(item: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(what, the dict holding it) for every description and choice name under a command."""
+    found = [(item["name"], item)] if "description" in item else []
+    for option in item.get("options", []):
+        found += _localizable(option)
+    found += [(choice["name"], {"description": "", **choice}) for choice in item.get("choices", [])]
+    return found
+
+
+async def test_every_description_and_choice_is_translated_within_discords_limits(loaded_bot: ImagineBot) -> None:
+    """Names stay English; every description and choice name has a zh-CN text of at most 100 characters."""
+    for command in await translated(loaded_bot):
+        assert "name_localizations" not in command or not command["name_localizations"]
+        for what, item in _localizable(command):
+            if "value" in item:  # a choice: its name is what members read
+                localized = item.get("name_localizations") or {}
+                if item["value"] in {*CATALOGUE, *available_locales()}:
+                    continue  # a model's brand name, or a language named in its own language
+            else:
+                localized = item.get("description_localizations") or {}
+            assert set(localized) == {"zh-CN"}, (command["name"], what)
+            assert all(1 <= len(text) <= 100 for text in localized.values()), (command["name"], what)
+            english = item["name"] if "value" in item else item["description"]
+            assert localized["zh-CN"] != english, (command["name"], what)
 
 
 @pytest.mark.parametrize("action", sorted(LOOKS))
@@ -100,7 +135,7 @@ async def test_an_unknown_action_still_makes_a_button() -> None:
 
 @pytest.mark.parametrize("count", [0, 1, 4, 6, 10, 12])
 def test_result_buttons_fit_discords_limits(count: int) -> None:
-    views = [result_view("abc", min(count, 10)), failure_view("abc")]
+    views = [result_view("abc", "en-US", min(count, 10)), failure_view("abc", "zh-CN")]
     if count > 10:
         views.append(continuation_view("abc", 11, count - 10))
     for view in views:

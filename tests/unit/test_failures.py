@@ -24,7 +24,7 @@ from bot.gateway import (
     Unauthorized,
 )
 from bot.gateway.error_table import ROWS, UNKNOWN, ErrorRow
-from bot.images import SourceImageGone
+from bot.images import SourceImageGone, SourceProblem
 from bot.ui.failures import describe
 
 OPERATOR = "Ask the bot's operator"
@@ -60,12 +60,12 @@ OPERATOR = "Ask the bot's operator"
         (MalformedResponse("image 1 of 2 is broken: it is truncated"), ["malformed answer", "it is truncated"], True),
         (ImageDownloadFailed("404"), ["could not be downloaded", "no usable image"], True),
         (GatewayError("odd", status=418), ["gateway failed", "HTTP 418", "bot's operator"], True),
-        (SourceImageGone("the message with the original image is gone"), ["can't make this variation"], False),
+        (SourceImageGone(SourceProblem.MESSAGE_GONE), ["can't make this variation"], False),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, BaseException) else None,
 )
 def test_each_failure_kind_has_its_own_message(error: BaseException, phrases: list[str], retry: bool) -> None:
-    failure = describe(error)
+    failure = describe(error, "en-US")
     for phrase in phrases:
         assert phrase in failure.text
     assert failure.retryable is retry
@@ -73,7 +73,7 @@ def test_each_failure_kind_has_its_own_message(error: BaseException, phrases: li
 
 
 def test_a_rate_limit_never_speaks_of_credits() -> None:
-    text = describe(RateLimited("Requests rate limit exceeded", status=429, code="Throttling.RateQuota")).text
+    text = describe(RateLimited("Requests rate limit exceeded", status=429, code="Throttling.RateQuota"), "en-US").text
     assert "rate limit" in text and "credit" not in text.casefold() and "operator" not in text
 
 
@@ -82,16 +82,16 @@ def test_a_rate_limit_never_speaks_of_credits() -> None:
 )
 def test_every_row_of_the_error_table_gets_a_specific_message(row: ErrorRow) -> None:
     error = row.kind("message", status=next(iter(row.statuses), 400), actor=row.actor, retryable=row.retryable)
-    text = describe(error).text
+    text = describe(error, "en-US").text
     assert "does not know" not in text and "error id" not in text
     assert (OPERATOR in text) is (row.actor is Actor.OPERATOR)
 
 
 def test_gateway_request_id_is_quoted_for_support() -> None:
-    failure = describe(ServerError("upstream failed (request id: req-123)", status=500))
+    failure = describe(ServerError("upstream failed (request id: req-123)", status=500), "en-US")
     assert "`req-123`" in failure.text
 
 
 def test_unexpected_errors_show_the_logged_id() -> None:
-    failure = describe(KeyError("x"), error_id="abcd1234")
+    failure = describe(KeyError("x"), "en-US", error_id="abcd1234")
     assert "error id `abcd1234`" in failure.text and failure.retryable

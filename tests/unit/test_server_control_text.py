@@ -58,14 +58,14 @@ def test_settings_view_fits_one_message_however_much_is_set() -> None:
         required_roles=frozenset(many),
         blocklist=tuple(f"{'x' * 90}{i}" for i in range(200)),
     )
-    text = render_settings(policy, Ceilings(), channel_id=1, parent_id=None)
+    text = render_settings(policy, Ceilings(), channel_id=1, parent_id=None, public="en-US", locale="en-US")
     assert len(text) <= MESSAGE_LIMIT
     assert "and 54 more" in text and "200 entries" in text and "**Language**" in text
 
 
 def test_usage_counts_what_is_still_generating() -> None:
     report = UsageReport(member_counted=3, member_reserved=1, member_limit=5, resets_at=86_400, server_counted=9)
-    text = render_usage(report)
+    text = render_usage(report, "en-US")
     assert "3 images (1 still generating)" in text
     assert "5 a day, 2 left" in text and "<t:86400:R>" in text
     assert "Top members" not in text
