@@ -1,14 +1,24 @@
-"""Image bytes → Discord-ready files. CPU-bound: call these through ``asyncio.to_thread``."""
+"""Spooled images → Discord-ready files. Blocking and CPU-bound: run these in the producer's image pool.
+
+Images stay in files (see :mod:`bot.spool`): checking one reads it chunk by chunk, tagging one
+copies it with the kernel's help, and only a re-encode decodes its pixels.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import shutil
 import struct
 import zlib
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from PIL import Image
+
+from bot.spool import Spool, SpooledFile
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 METADATA_KEY = "parameters"
@@ -28,7 +38,7 @@ class PreparedImage:
     """One image as it will be uploaded."""
 
     filename: str
-    data: bytes
+    file: SpooledFile
     width: int
     height: int
     original_size: tuple[int, int]
@@ -61,7 +71,7 @@ class BrokenImage(ValueError):
     """Bytes that are not one complete, sane image: undecodable, truncated, or a decompression bomb."""
 
 
-def verify_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> tuple[str, tuple[int, int]]:
+def verify_image(data: bytes | Path, *, max_pixels: int = MAX_PIXELS) -> tuple[str, tuple[int, int]]:
     """Check that ``data`` is a complete image of at most ``max_pixels``; return its format and size.
 
     A PNG is checked with Pillow's ``verify()``: it walks every chunk up to IEND and checks each
@@ -70,11 +80,11 @@ def verify_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> tuple[str, tup
     documents PNG only) are decoded in full. Raises :class:`BrokenImage`.
     """
     limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
-    declared = _png_size(data)
+    declared = _png_size(data if isinstance(data, bytes) else _head(data, 24))
     if declared is not None and declared[0] * declared[1] > limit:  # before Pillow warns or raises about it
         raise BrokenImage(f"it declares {declared[0]}×{declared[1]} pixels, more than the {limit} allowed")
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data) if isinstance(data, bytes) else data) as image:
             kind, (width, height) = image.format or "", image.size
             if width * height > limit:
                 raise BrokenImage(f"it declares {width}×{height} pixels, more than the {limit} allowed")
@@ -87,6 +97,11 @@ def verify_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> tuple[str, tup
     except _DECODE_ERRORS as exc:
         raise BrokenImage(_decode_problem(exc)) from None
     return kind, (width, height)
+
+
+def _head(path: Path, count: int) -> bytes:
+    with path.open("rb") as file:
+        return file.read(count)
 
 
 def _png_size(data: bytes) -> tuple[int, int] | None:
@@ -106,46 +121,94 @@ def _decode_problem(exc: Exception) -> str:
     return f"it does not decode ({text[:100]})"
 
 
-def prepare_image(data: bytes, *, stem: str, limit: int, metadata: str | None = None) -> PreparedImage:
-    """Check ``data`` is a complete image (see :func:`verify_image`) and make it fit ``limit`` bytes.
+def prepare_image(
+    source: SpooledFile, *, spool: Spool, stem: str, limit: int, metadata: str | None = None
+) -> PreparedImage:
+    """Check ``source`` is a complete image (see :func:`verify_image`) and make it fit ``limit`` bytes.
 
     The original is kept when it fits (with ``metadata`` embedded if it is a PNG). Otherwise it
-    becomes a high-quality WebP, then is downscaled step by step until it fits. Raises
-    :class:`BrokenImage`.
+    becomes a high-quality WebP, then is downscaled step by step until it fits. ``source`` is
+    consumed: it becomes the result or is removed. Raises :class:`BrokenImage`.
     """
-    kind, size = verify_image(data)
-    if metadata is not None and kind == "PNG":
-        tagged = add_png_text(data, METADATA_KEY, metadata)
-        if len(tagged) <= limit:
-            data = tagged
-    # The pixels are decoded only when the image must be re-encoded: decoding a 2K PNG costs
-    # ~40-75 ms of CPU, where verifying it cost ~1 ms.
-    if len(data) <= limit:
-        return PreparedImage(f"{stem}.{(kind or 'png').lower()}", data, *size, size, reencoded=False)
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        kind, size = verify_image(source.path)
+        if metadata is not None and kind == "PNG":
+            tagged = spool.adopt(tag_png_file(source.path, spool.path(".png"), METADATA_KEY, metadata))
+            if tagged.size <= limit:
+                source.discard()
+                source = tagged
+            else:
+                tagged.discard()
+        # The pixels are decoded only when the image must be re-encoded: decoding a 2K PNG costs
+        # ~40-75 ms of CPU, where verifying it cost ~1 ms.
+        if source.size <= limit:
+            return PreparedImage(f"{stem}.{(kind or 'png').lower()}", source, *size, size, reencoded=False)
+        return _reencode(source, spool, stem, limit, size)
+    except BaseException:
+        source.discard()
+        raise
+
+
+def _reencode(source: SpooledFile, spool: Spool, stem: str, limit: int, size: tuple[int, int]) -> PreparedImage:
+    try:
+        with Image.open(source.path) as image:
             rgb = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
     except _DECODE_ERRORS as exc:  # intact chunks around pixel data that does not inflate
         raise BrokenImage(_decode_problem(exc)) from None
+    source.discard()
     width, height = size
     while True:
         candidate = rgb if (width, height) == size else rgb.resize((width, height), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        candidate.save(out, format="WEBP", quality=90, method=4)
-        if out.tell() <= limit or min(width, height) <= _MIN_SIDE:
-            return PreparedImage(f"{stem}.webp", out.getvalue(), width, height, size, reencoded=True)
+        path = spool.path(".webp")
+        candidate.save(path, format="WEBP", quality=90, method=4)
+        written = os.path.getsize(path)
+        if written <= limit or min(width, height) <= _MIN_SIDE:
+            return PreparedImage(f"{stem}.webp", spool.adopt(path), width, height, size, reencoded=True)
+        os.unlink(path)
         width, height = int(width * _SCALE_STEP), int(height * _SCALE_STEP)
+
+
+def tag_png_file(source: Path, target: Path, key: str, text: str) -> Path:
+    """Copy the PNG at ``source`` to ``target`` with an iTXt chunk after IHDR; the pixels are not touched.
+
+    The bulk of the file is copied by the kernel (``copy_file_range``), never through Python.
+    """
+    with source.open("rb") as src, target.open("wb") as dst:
+        head = src.read(len(PNG_SIGNATURE) + 8)
+        ihdr_end = len(PNG_SIGNATURE) + 8 + struct.unpack(">I", head[8:12])[0] + 4
+        head += src.read(ihdr_end - len(head))
+        dst.write(head)
+        dst.write(_itxt_chunk(key, text))
+        dst.flush()
+        _copy_rest(src, dst, offset=ihdr_end)
+    return target
+
+
+def _copy_rest(src: io.BufferedReader, dst: io.BufferedWriter, *, offset: int) -> None:
+    remaining = os.fstat(src.fileno()).st_size - offset
+    with contextlib.suppress(OSError):  # not supported here (another filesystem): copy below
+        while remaining > 0:
+            copied = os.copy_file_range(src.fileno(), dst.fileno(), remaining, offset)
+            if copied == 0:
+                break
+            offset += copied
+            remaining -= copied
+    if remaining > 0:
+        src.seek(offset)
+        dst.seek(0, os.SEEK_END)
+        shutil.copyfileobj(src, dst)
+
+
+def _itxt_chunk(key: str, text: str) -> bytes:
+    body = key.encode("latin-1") + b"\x00\x00\x00\x00\x00" + text.encode("utf-8")
+    return struct.pack(">I", len(body)) + b"iTXt" + body + struct.pack(">I", zlib.crc32(b"iTXt" + body))
 
 
 def add_png_text(png: bytes, key: str, text: str) -> bytes:
     """Insert an iTXt (UTF-8) chunk right after IHDR, leaving the image data untouched (no re-encode)."""
     ihdr_end = len(PNG_SIGNATURE) + 8 + struct.unpack(">I", png[8:12])[0] + 4
-    body = key.encode("latin-1") + b"\x00\x00\x00\x00\x00" + text.encode("utf-8")
-    chunk = struct.pack(">I", len(body)) + b"iTXt" + body + struct.pack(">I", zlib.crc32(b"iTXt" + body))
-    # One allocation and one copy: slicing and `+` would copy the whole image twice, holding the
-    # GIL (and so the event loop) for long enough to show up as loop lag.
     view = memoryview(png)
-    return b"".join((view[:ihdr_end], chunk, view[ihdr_end:]))
+    return b"".join((view[:ihdr_end], _itxt_chunk(key, text), view[ihdr_end:]))
 
 
 def png_text(png: bytes) -> dict[str, str]:

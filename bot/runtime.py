@@ -15,6 +15,7 @@ from bot.client import ImagineBot
 from bot.gateway import GatewayClient
 from bot.metrics import Metrics, serve_metrics
 from bot.settings import Settings
+from bot.spool import Spool
 from bot.storage import Storage, open_storage
 from bot.worker import Worker
 
@@ -37,16 +38,18 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     if settings.discord_gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
     metrics = Metrics()
-    async with aiohttp.ClientSession() as session, open_storage(settings.database_url) as storage:
-        gateway = GatewayClient(
-            session,
-            base_url=settings.gateway_base_url,
-            api_key=settings.gateway_api_key.get(),
-            response_format=settings.gateway_response_format,
-            timeout=settings.gateway_timeout,
-            observer=metrics,
-        )
-        yield Services(storage, gateway, metrics)
+    with Spool.under(settings.data_dir) as spool:  # images in transit live in files there
+        async with aiohttp.ClientSession() as session, open_storage(settings.database_url) as storage:
+            gateway = GatewayClient(
+                session,
+                base_url=settings.gateway_base_url,
+                api_key=settings.gateway_api_key.get(),
+                response_format=settings.gateway_response_format,
+                timeout=settings.gateway_timeout,
+                observer=metrics,
+                spool=spool,
+            )
+            yield Services(storage, gateway, metrics)
 
 
 @asynccontextmanager

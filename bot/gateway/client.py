@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import json
 import logging
 import time
@@ -13,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from bot.spool import Spool, SpooledFile, SpoolFull, default_spool
+
+from ._body import IN_MEMORY, PLACEHOLDER, Body, read_body, split_images
 from .error_table import error_from_response
 from .errors import (
     GatewayError,
@@ -38,13 +40,14 @@ DEFAULT_TIMEOUT = 300.0  # generation may take minutes (thinking mode, 4K, seque
 DOWNLOAD_TIMEOUT = 60.0
 DEFAULT_DOWNLOAD_LIMIT = 64 * 1024 * 1024  # a 4K PNG can be tens of MB
 DOWNLOAD_ENDPOINT = "image_download"  # how image downloads are named to the observer
-_CHUNK = 256 * 1024
 
 
 class GatewayClient:
-    """Calls ``POST {base}/v1/images/generations`` and returns the decoded images.
+    """Calls ``POST {base}/v1/images/generations`` and returns the images, as spooled files.
 
     One instance is shared by the whole bot, on the entry point's ``aiohttp.ClientSession``.
+    Images are streamed into ``spool`` (URL downloads and inline base64 alike) and never held in
+    memory whole; the caller owns the returned files and discards them.
     """
 
     def __init__(
@@ -58,8 +61,10 @@ class GatewayClient:
         download_limit: int = DEFAULT_DOWNLOAD_LIMIT,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         observer: GatewayObserver | None = None,
+        spool: Spool | None = None,
     ) -> None:
         self._session = session
+        self.spool = spool or default_spool()
         self._base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._response_format: ResponseFormat = response_format
@@ -148,9 +153,11 @@ class GatewayClient:
         started, outcome = time.monotonic(), "cancelled"  # unless it ends below: job timeout or shutdown
         try:
             async with self._session.post(self._base_url + path, json=payload, headers=headers) as response:
-                text = await response.text()
                 status = response.status
                 retry_after = _retry_after(response.headers.get("Retry-After"))
+                # An error's body is small; a success's may inline every image as base64.
+                limit = self._body_limit(payload) if status == 200 else IN_MEMORY
+                raw = await read_body(response.content.iter_any(), self.spool, limit)
                 outcome = str(status)
         except aiohttp.ClientConnectorError as exc:
             outcome = "unreachable"
@@ -158,8 +165,14 @@ class GatewayClient:
         except aiohttp.ClientError as exc:
             outcome = "connection_error"
             raise ServerError(f"connection to the gateway broke: {type(exc).__name__}") from None
+        except MalformedResponse:
+            outcome = str(status)
+            raise
         finally:
             self._observe(path, outcome, started)
+        if raw.file is not None:  # a 200 too large for memory: images inlined as base64
+            return await asyncio.to_thread(self._parse_spooled, raw)
+        text = raw.data.decode("utf-8", errors="replace")
         if self._api_key:  # some gateways quote the key they were sent: it never goes further than here
             text = text.replace(self._api_key, "***")
         try:
@@ -172,13 +185,50 @@ class GatewayClient:
             raise error_from_response(status, body, retry_after)
         return body
 
+    def _body_limit(self, payload: dict[str, Any]) -> int:
+        """The largest answer accepted: every image inlined as base64, and room for the rest."""
+        return (int(payload.get("n") or 1) * self._download_limit * 4) // 3 + IN_MEMORY
+
+    def _parse_spooled(self, raw: Body) -> Any:
+        """Decode the inlined images of a large answer into spooled files; parse the rest (blocking)."""
+        assert raw.file is not None
+        try:
+            with raw.file.path.open("rb") as source:
+                rest, files = split_images(source, self.spool, self._download_limit)
+        finally:
+            raw.discard()
+        text = rest.decode("utf-8", errors="replace")
+        if self._api_key:
+            text = text.replace(self._api_key, "***")
+        try:
+            body = json.loads(text)
+        except ValueError:
+            for file in files:
+                file.discard()
+            raise MalformedResponse("the gateway answered 200 with a body that is not JSON") from None
+        if isinstance(body, dict):
+            body["_spooled"] = files
+        return body
+
     async def _parse_result(self, body: Any) -> GenerationResult:
         if not isinstance(body, dict) or not isinstance(body.get("data"), list):
             raise MalformedResponse("the gateway's answer has no `data` list")
         items = [item for item in body["data"] if isinstance(item, dict)]
         if not items:
             raise MalformedResponse("the gateway returned no images")
-        images = await asyncio.gather(*(self._image(item) for item in items))
+        spooled: list[SpooledFile] = body.pop("_spooled", [])
+        tasks = [asyncio.ensure_future(self._image(item, spooled)) for item in items]
+        try:
+            images = await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+                if isinstance(outcome, GeneratedImage):  # it arrived, but the answer failed: nobody's now
+                    outcome.file.discard()
+            for file in spooled:
+                file.discard()
+            raise
         metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
         request_id = metadata.get("request_id") if metadata else None
         created = body.get("created")
@@ -189,18 +239,33 @@ class GatewayClient:
             metadata=metadata or {},
         )
 
-    async def _image(self, item: dict[str, Any]) -> GeneratedImage:
+    async def _image(self, item: dict[str, Any], spooled: list[SpooledFile]) -> GeneratedImage:
         revised = item.get("revised_prompt") if isinstance(item.get("revised_prompt"), str) else None
         revised = revised or None  # often "" (qwen's synchronous API does not return it)
-        if isinstance(item.get("b64_json"), str) and item["b64_json"]:
-            data = await asyncio.to_thread(_decode_b64, item["b64_json"])
-            return GeneratedImage(data=data, revised_prompt=revised)
+        inline = item.get("b64_json")
+        if isinstance(inline, str) and inline.startswith(PLACEHOLDER):  # decoded from a large answer
+            file = spooled[int(inline.removeprefix(PLACEHOLDER))]
+            return GeneratedImage(file=file, revised_prompt=revised)
+        if isinstance(inline, str) and inline:  # a small answer: decoded from memory
+            return GeneratedImage(file=await asyncio.to_thread(self._decode_b64, inline), revised_prompt=revised)
         if isinstance(item.get("url"), str) and item["url"]:
-            data = await self._download(item["url"])
-            return GeneratedImage(data=data, source_url=item["url"], revised_prompt=revised)
+            file = await self._download(item["url"])
+            return GeneratedImage(file=file, source_url=item["url"], revised_prompt=revised)
         raise MalformedResponse("an image item has neither `url` nor `b64_json`")
 
-    async def _download(self, url: str) -> bytes:
+    def _decode_b64(self, text: str) -> SpooledFile:
+        try:
+            data = base64.b64decode(text, validate=True)
+        except ValueError:  # binascii.Error is one
+            raise MalformedResponse("an image's `b64_json` is not valid base64") from None
+        with self.spool.writer(".img", limit=self._download_limit) as writer:
+            try:
+                writer.write(data)
+            except SpoolFull:
+                raise MalformedResponse(f"an image is larger than {self._download_limit} bytes") from None
+            return writer.finish()
+
+    async def _download(self, url: str) -> SpooledFile:
         # Image URLs are pre-signed storage links: never send our API key to them.
         timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT)
         started, outcome = time.monotonic(), "cancelled"
@@ -211,21 +276,22 @@ class GatewayClient:
                     raise ImageDownloadFailed(f"image download answered HTTP {response.status}", status=response.status)
                 if (response.content_length or 0) > self._download_limit:
                     raise ImageDownloadFailed(f"image is larger than {self._download_limit} bytes")
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.content.iter_chunked(_CHUNK):
-                    size += len(chunk)
-                    if size > self._download_limit:
-                        raise ImageDownloadFailed(f"image is larger than {self._download_limit} bytes")
-                    chunks.append(chunk)
+                # Each chunk goes to the file as it arrives: only aiohttp's read buffer is in memory.
+                with self.spool.writer(".img", limit=self._download_limit) as writer:
+                    async for chunk in response.content.iter_any():
+                        writer.write(chunk)
+                    file = writer.finish()
+        except SpoolFull:
+            raise ImageDownloadFailed(f"image is larger than {self._download_limit} bytes") from None
         except (aiohttp.ClientError, TimeoutError) as exc:
             outcome = "timeout" if isinstance(exc, TimeoutError) else "connection_error"
             raise ImageDownloadFailed(f"image download failed: {type(exc).__name__}") from None
         finally:
             self._observe(DOWNLOAD_ENDPOINT, outcome, started)
-        if not chunks:
+        if not file.size:
+            file.discard()
             raise ImageDownloadFailed("image download returned no bytes")
-        return b"".join(chunks)
+        return file
 
     def _observe(self, endpoint: str, outcome: str, started: float) -> None:
         if self._observer is not None:
@@ -235,13 +301,6 @@ class GatewayClient:
 def _data_uri(image: bytes) -> str:
     mime = "image/png" if image.startswith(b"\x89PNG") else "image/webp" if image[8:12] == b"WEBP" else "image/jpeg"
     return f"data:{mime};base64,{base64.b64encode(image).decode()}"
-
-
-def _decode_b64(text: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise MalformedResponse("an image's `b64_json` is not valid base64") from None
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.spool import SpooledFile
+
 ResponseFormat = Literal["url", "b64_json"]
 
 
@@ -95,9 +97,9 @@ class GenerationRequest:
 
 @dataclass(frozen=True, slots=True)
 class GeneratedImage:
-    """One image returned by the gateway, already downloaded or decoded."""
+    """One image returned by the gateway, already downloaded or decoded into a spooled file."""
 
-    data: bytes
+    file: SpooledFile
     source_url: str | None = None
     revised_prompt: str | None = None
 

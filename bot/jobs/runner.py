@@ -120,7 +120,10 @@ class JobRunner:
                 return
             tracked.job = job = dataclasses.replace(job, delivery_nonce=nonce)  # the posts carry it
             elapsed = time.monotonic() - (tracked.started or time.monotonic())
-            outcome = await self._deliver(tracked, produced, elapsed, notes)
+            try:
+                outcome = await self._deliver(tracked, produced, elapsed, notes)
+            finally:
+                produced.discard()  # posted, kept as undelivered, or given up: the files are done with
         except asyncio.CancelledError:
             raise  # shutdown or a lost lease: the job stays in the database
         except Exception as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from bot.images import PreparedImage
@@ -19,7 +20,7 @@ def keep_undelivered(data_dir: Path, job_id: str, images: list[PreparedImage]) -
     folder = undelivered_folder(data_dir, job_id)
     folder.mkdir(parents=True, exist_ok=True)
     for image in images:
-        (folder / image.filename).write_bytes(image.data)
+        shutil.copyfile(image.file.path, folder / image.filename)
     return folder
 
 

@@ -9,7 +9,6 @@ enforces, so a post repeated after a crash returns the first message instead of 
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 from dataclasses import dataclass
@@ -35,7 +34,8 @@ class Payload:
     view: discord.ui.View | None = None
 
     def files(self) -> list[discord.File]:
-        return [discord.File(io.BytesIO(image.data), filename=image.filename) for image in self.images]
+        """The images as uploads read from their spooled files in small chunks (never whole in memory)."""
+        return [discord.File(image.file.path, filename=image.filename) for image in self.images]
 
 
 class NoRoute(Exception):

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import io
 import logging
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -26,9 +27,12 @@ from bot.gateway import (
     ServerError,
     Unauthorized,
 )
+from bot.gateway._body import IN_MEMORY
 from bot.gateway.models import GenerationRequest
 from bot.gateway.retry import MAX_ATTEMPTS
-from tests.fakes.gateway import API_KEY, FakeGateway, Fault
+from bot.spool import Spool
+from tests.fakes.gateway import API_KEY, FakeGateway, Fault, image_key
+from tests.fakes.images import render_png
 
 REQUEST = QWEN.build_request(ImagineOptions(prompt="a red fox", size="1024*1024", n=2, seed=11), random_seed=lambda: 0)
 
@@ -54,7 +58,7 @@ async def test_generates_real_pngs(
     assert len(result.images) == 2
     assert result.request_id
     for image in result.images:
-        with Image.open(io.BytesIO(image.data)) as decoded:
+        with Image.open(io.BytesIO(image.file.read_bytes())) as decoded:
             assert (decoded.format, decoded.size) == ("PNG", (1024, 1024))
     assert (result.images[0].source_url is not None) == (response_format == "url")
     (body,) = fake_gateway.requests
@@ -66,9 +70,24 @@ async def test_same_seed_same_bytes(fake_gateway: FakeGateway, http: aiohttp.Cli
     first, again, other = await asyncio.gather(
         client.generate(REQUEST), client.generate(REQUEST), client.generate(REQUEST.with_seed(12))
     )
-    digest = [hashlib.sha256(i.data).hexdigest() for i in first.images]
-    assert digest == [hashlib.sha256(i.data).hexdigest() for i in again.images]
-    assert digest != [hashlib.sha256(i.data).hexdigest() for i in other.images]
+    digest = [hashlib.sha256(i.file.read_bytes()).hexdigest() for i in first.images]
+    assert digest == [hashlib.sha256(i.file.read_bytes()).hexdigest() for i in again.images]
+    assert digest != [hashlib.sha256(i.file.read_bytes()).hexdigest() for i in other.images]
+
+
+@pytest.mark.parametrize("response_format", ["url", "b64_json"])
+async def test_large_images_are_streamed_to_spooled_files(
+    fake_gateway: FakeGateway, http: aiohttp.ClientSession, tmp_path: Path, response_format: str
+) -> None:
+    fake_gateway.image_style = "textured"  # ≈ 1.5 MB each: the answer inlining them is read into a file
+    spool = Spool(tmp_path / "spool")
+    client, _ = make_client(fake_gateway, http, response_format=response_format, spool=spool)
+    result = await client.generate(REQUEST)
+    keys = [image_key(REQUEST.model, "a red fox", 1024, 1024, 11, index) for index in range(2)]
+    expected = [render_png(key, 1024, 1024, style="textured") for key in keys]
+    assert len(expected[0]) * 2 > IN_MEMORY
+    assert [image.file.read_bytes() for image in result.images] == expected
+    assert sorted(spool.folder.iterdir()) == sorted(image.file.path for image in result.images)  # nothing else left
 
 
 async def test_wan_palette_body_is_accepted(fake_gateway: FakeGateway, http: aiohttp.ClientSession) -> None:
@@ -209,10 +228,12 @@ async def test_fewer_images_is_normal_in_image_set_mode(fake_gateway: FakeGatewa
     assert len((await client.generate(request)).images) == 2
 
 
-async def test_download_size_cap(fake_gateway: FakeGateway, http: aiohttp.ClientSession) -> None:
-    client, _ = make_client(fake_gateway, http, download_limit=1000)
+async def test_download_size_cap(fake_gateway: FakeGateway, http: aiohttp.ClientSession, tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool")
+    client, _ = make_client(fake_gateway, http, download_limit=1000, spool=spool)
     with pytest.raises(ImageDownloadFailed, match="larger"):
         await client.generate(REQUEST)
+    assert list(spool.folder.iterdir()) == []
 
 
 async def test_unreachable_gateway(http: aiohttp.ClientSession) -> None:

@@ -1,0 +1,160 @@
+"""Images in transit live in files, not in memory.
+
+Each process spools the images it downloads, tags and re-encodes into its own folder under
+``DATA_DIR/spool/``, writing each file as it streams in and refusing any that grows past a cap.
+Only a small buffer per image is ever in memory, so the memory a process needs does not grow with
+the size or number of images; uploads read the files back in small chunks. A process removes its
+folder when it stops; folders left by a killed process are swept at the next start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+DEFAULT_LIMIT = 64 * 1024 * 1024  # bytes per file: a 4K PNG can be tens of MB
+STALE_AFTER = 3600.0  # a folder untouched this long holds nothing in transit (jobs time out sooner)
+ORPHAN_AFTER = 60.0  # a folder whose process is gone, once nothing wrote to it for this long
+
+
+class SpoolFull(Exception):
+    """A file grew past the spool's cap."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpooledFile:
+    """One complete file in a spool."""
+
+    path: Path
+    size: int
+
+    def read_bytes(self) -> bytes:
+        """The whole file (for small files: a variation's input, tests)."""
+        return self.path.read_bytes()
+
+    def head(self, count: int) -> bytes:
+        """The first ``count`` bytes (a format's signature and header)."""
+        with self.path.open("rb") as file:
+            return file.read(count)
+
+    def discard(self) -> None:
+        """Remove the file (it may already be gone)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+class SpoolWriter:
+    """A file being written chunk by chunk; removed again unless :meth:`finish` is reached."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        self.path = path
+        self.size = 0
+        self._limit = limit
+        self._file = path.open("wb", buffering=0)  # each chunk is written once, straight to the page cache
+
+    def write(self, chunk: bytes | bytearray | memoryview) -> None:
+        """Append ``chunk``; raise :class:`SpoolFull` past the cap."""
+        self.size += len(chunk)
+        if self.size > self._limit:
+            raise SpoolFull(f"larger than {self._limit} bytes")
+        self._file.write(chunk)
+
+    def finish(self) -> SpooledFile:
+        """Close the file and return it."""
+        self._file.close()
+        return SpooledFile(self.path, self.size)
+
+    def abandon(self) -> None:
+        self._file.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    def __enter__(self) -> SpoolWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if kind is not None or not self._file.closed:
+            self.abandon()
+
+
+class Spool:
+    """One process's folder of files in transit, with a cap on each file's size."""
+
+    def __init__(self, folder: Path, *, limit: int = DEFAULT_LIMIT) -> None:
+        self.folder = folder
+        self.limit = limit
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    @contextlib.contextmanager
+    def under(cls, data_dir: Path, *, limit: int = DEFAULT_LIMIT) -> Iterator[Spool]:
+        """This process's spool under ``data_dir/spool``, removed when the block ends."""
+        root = data_dir / "spool"
+        sweep(root, older_than=STALE_AFTER)
+        spool = cls(root / f"{os.getpid()}-{secrets.token_hex(3)}", limit=limit)
+        try:
+            yield spool
+        finally:
+            shutil.rmtree(spool.folder, ignore_errors=True)
+
+    def path(self, suffix: str = "") -> Path:
+        """A fresh file name in the spool (whose folder is made again if a sweep removed it)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self.folder / f"{secrets.token_hex(8)}{suffix}"
+
+    def writer(self, suffix: str = "", *, limit: int | None = None) -> SpoolWriter:
+        """A new file to stream into, of at most ``limit`` bytes (default: the spool's cap); a context manager."""
+        return SpoolWriter(self.path(suffix), limit if limit is not None else self.limit)
+
+    def adopt(self, path: Path) -> SpooledFile:
+        """A file written into :meth:`path` by other means (an encoder), checked against the cap."""
+        size = path.stat().st_size
+        if size > self.limit:
+            path.unlink()
+            raise SpoolFull(f"larger than {self.limit} bytes")
+        return SpooledFile(path, size)
+
+
+_default: Spool | None = None
+
+
+def default_spool() -> Spool:
+    """A spool in the system's temporary folder, for clients built without one (tools, tests)."""
+    global _default  # noqa: PLW0603 - one per process, made on first use
+    if _default is None:
+        _default = Spool(Path(tempfile.gettempdir()) / "imagine-spool" / f"{os.getpid()}-{secrets.token_hex(3)}")
+    return _default
+
+
+def sweep(root: Path, *, older_than: float) -> None:
+    """Remove the spool folders of processes that are gone, and any not written to for ``older_than`` s."""
+    if not root.is_dir():
+        return
+    now = time.time()
+    for folder in root.iterdir():
+        pid = folder.name.split("-", 1)[0]
+        with contextlib.suppress(OSError):
+            idle = now - folder.stat().st_mtime
+            orphan = idle > ORPHAN_AFTER and not (pid.isdigit() and _alive(int(pid)))
+            if orphan or idle > older_than:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
