@@ -51,7 +51,7 @@ def attachment_bytes(message: Message) -> list[bytes]:
     return [strip_png_text(a.data) for a in message.attachments]
 
 
-IN_PROGRESS = ("⏳ **Queued**", "🎨 **Generating**", "⏸️ **Paused**")
+IN_PROGRESS = ("⏳ **", "🎨 **", "⏸️ **")  # Queued, Generating, Paused (in any language)
 
 
 def is_final(message: Message) -> bool:

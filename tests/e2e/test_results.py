@@ -20,7 +20,7 @@ from .helpers import attachment_bytes, expected_images, is_final, result_of, sto
 
 
 def job_of(message: Message) -> str:
-    return re.search(r"id `([0-9a-z]+)`", message.content)[1]  # type: ignore[index]
+    return re.search(r"(?i)\bid `([0-9a-z]+)`", message.content)[1]  # type: ignore[index]  # "ID" in Chinese
 
 
 def button(message: Message, action: str, index: int | None = None) -> str:
