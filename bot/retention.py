@@ -34,12 +34,23 @@ class PurgeableRecords(Protocol):
         ...
 
 
+class PurgeableInputs(Protocol):
+    """The part of the input store retention needs."""
+
+    async def purge_unused(self, *, before: float) -> int:
+        """Delete input images no job names, stored before ``before``; return how many."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class RetentionPolicy:
     """How long things are kept, in days."""
 
     undelivered_days: int = 7
     record_days: int | None = None  # None: job records are kept forever
+    # Input images no job names (the edit was refused, or its jobs were purged). The grace only
+    # has to cover the moment between storing an edit's inputs and admitting its job.
+    unused_input_days: float = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +59,7 @@ class Purged:
 
     records: int
     undelivered: int
+    inputs: int = 0
 
 
 def purge_undelivered(folder: Path, *, before: float) -> int:
@@ -77,9 +89,11 @@ class Retention:
         metrics: Metrics,
         clock: Callable[[], float] = time.time,
         interval: float = PURGE_INTERVAL,
+        inputs: PurgeableInputs | None = None,
     ) -> None:
         self.policy = policy
         self._records = records
+        self._inputs = inputs
         self._folder = data_dir / UNDELIVERED_FOLDER
         self._metrics = metrics
         self._clock = clock
@@ -95,6 +109,9 @@ class Retention:
         records = 0
         if self.policy.record_days is not None:
             records = await self._records.purge_finished(before=now - self.policy.record_days * DAY)
+        inputs = 0
+        if self._inputs is not None:  # after the records: inputs only their purged jobs named go now
+            inputs = await self._inputs.purge_unused(before=now - self.policy.unused_input_days * DAY)
         self._metrics.retention_purged(records=records, undelivered=undelivered)
         log.info(
             "retention: purged %d job records (kept %s) and %d undelivered results (kept %d days)",
@@ -103,7 +120,9 @@ class Retention:
             undelivered,
             self.policy.undelivered_days,
         )
-        return Purged(records=records, undelivered=undelivered)
+        if inputs:
+            log.info("retention: purged %d input images no job names any more", inputs)
+        return Purged(records=records, undelivered=undelivered, inputs=inputs)
 
     def start(self) -> None:
         """Purge now, then every ``interval`` seconds, until :meth:`stop`."""

@@ -41,7 +41,7 @@ def make_engine(
         policies=storage.policies,
         ceilings=settings.ceilings,
         capacity=settings.max_jobs_per_process,
-        producer=Producer(gateway),
+        producer=Producer(gateway, storage.inputs),
         presenter=DiscordPresenter(client),
         limits=limits_from(settings),
         data_dir=settings.data_dir,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from .edit import EditSpec, ImageFormat
 from .sizes import SizeRule
 from .spec import Feature, ModelSpec
+
+_MIB = 1024 * 1024
 
 QWEN = ModelSpec(
     key="qwen",
@@ -17,11 +20,19 @@ QWEN = ModelSpec(
     sizes=SizeRule(min_side_pixels=512, max_side_pixels=2048, presets=MappingProxyType({})),
     default_size="2048*2048",
     max_n=6,
-    edit_sizes=SizeRule(min_side_pixels=512, max_side_pixels=2048, presets=MappingProxyType({})),
-    edit_default_size="2048*2048",
-    edit_max_n=6,
-    edit_max_bytes=10 * 1024 * 1024,
-    edit_features=frozenset({Feature.NEGATIVE_PROMPT, Feature.PROMPT_EXTEND}),
+    edit=EditSpec(
+        max_images=3,
+        # GIF: only its first frame is used.
+        formats=frozenset(ImageFormat),
+        max_bytes=10 * _MIB,
+        sizes=SizeRule(min_side_pixels=512, max_side_pixels=2048, presets=MappingProxyType({})),
+        default_size="2048*2048",
+        max_n=6,
+        features=frozenset({Feature.NEGATIVE_PROMPT, Feature.PROMPT_EXTEND}),
+        instruction_max=800,
+        negative_prompt_max=500,
+        # 384–3072 px per side is only recommended by the contract: not a rule.
+    ),
     ratio_sizes=MappingProxyType(
         {
             "1:1": "2048*2048",
@@ -56,10 +67,22 @@ WAN = ModelSpec(
     default_size="2K",
     max_n=4,
     max_n_sequential=12,
-    edit_sizes=_WAN_UP_TO_2K,
-    edit_default_size="2K",
-    edit_max_n=4,
-    edit_max_bytes=20 * 1024 * 1024,
+    edit=EditSpec(
+        max_images=9,
+        formats=frozenset({ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.BMP, ImageFormat.WEBP}),
+        max_bytes=20 * _MIB,
+        sizes=_WAN_UP_TO_2K,
+        default_size="2K",
+        max_n=4,
+        # negative_prompt: in the edit contract's OpenAPI (wan-edit.json), not in text-to-image's.
+        features=frozenset({Feature.NEGATIVE_PROMPT, Feature.BBOX_LIST}),
+        instruction_max=5000,
+        negative_prompt_max=500,
+        input_sides=(240, 8000),
+        input_max_aspect=8.0,
+        flatten_alpha=True,  # "PNG (no alpha channel)"
+        max_boxes=2,
+    ),
     ratio_sizes=MappingProxyType(
         {
             "16:9": "2560*1440",

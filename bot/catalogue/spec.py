@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.gateway.models import GenerationRequest, ImageSource
 from bot.i18n import Text
 
+from .edit import EditInput, EditOptions, EditSpec, build_edit
 from .errors import InvalidOption
 from .palette import parse_palette
 from .sizes import SizeRule, dimensions, normalize_size
@@ -24,6 +25,7 @@ class Feature(StrEnum):
     THINKING_MODE = "thinking_mode"
     SEQUENTIAL = "enable_sequential"
     COLOR_PALETTE = "color_palette"
+    BBOX_LIST = "bbox_list"  # edits only: boxes the edit is confined to
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +65,17 @@ class ModelSpec:
     default_size: str
     max_n: int
     ratio_sizes: Mapping[str, str]  # "16:9" -> a suggested wire size for that aspect
+    edit: EditSpec  # the edit endpoint: members' images, variations, regions
     negative_prompt_max: int = 0
     sequential_sizes: SizeRule | None = None  # stricter size rule in image-set mode
     max_n_sequential: int = 0
     default_prompt_extend: bool = True
     default_thinking_mode: bool = True
-    edit_sizes: SizeRule | None = None  # the edit endpoint's size rule (variations)
-    edit_default_size: str = ""
-    edit_max_n: int = 1
-    edit_max_bytes: int = 10 * 1024 * 1024  # largest input image the edit endpoint takes
-    edit_features: frozenset[Feature] = frozenset()
+
+    @property
+    def edit_max_bytes(self) -> int:
+        """The largest input image the edit endpoint takes (``edit.max_bytes``)."""
+        return self.edit.max_bytes
 
     def supports(self, feature: Feature) -> bool:
         """Whether this model accepts an optional field."""
@@ -155,23 +158,31 @@ class ModelSpec:
         The size is kept when the edit endpoint accepts it, else the edit default (e.g. wan 4K → 2K);
         the count is kept within the edit endpoint's range; text-to-image-only fields are dropped.
         """
-        size = parent.size
-        if self.edit_sizes is not None:
-            try:
-                size = normalize_size(parent.size, self.edit_sizes, ratio_sizes={})
-            except InvalidOption:
-                size = self.edit_default_size
+        try:
+            size = normalize_size(parent.size, self.edit.sizes, ratio_sizes={})
+        except InvalidOption:
+            size = self.edit.default_size
         return GenerationRequest(
             model=self.model_id,
             prompt=parent.prompt,
             size=size,
-            n=max(1, min(parent.n, self.edit_max_n)),
+            n=max(1, min(parent.n, self.edit.max_n)),
             seed=seed,
             watermark=parent.watermark,
-            negative_prompt=parent.negative_prompt if Feature.NEGATIVE_PROMPT in self.edit_features else None,
-            prompt_extend=parent.prompt_extend if Feature.PROMPT_EXTEND in self.edit_features else None,
+            negative_prompt=parent.negative_prompt if Feature.NEGATIVE_PROMPT in self.edit.features else None,
+            prompt_extend=parent.prompt_extend if Feature.PROMPT_EXTEND in self.edit.features else None,
             source=source,
         )
+
+    def build_edit(
+        self, options: EditOptions, inputs: Sequence[EditInput], *, random_seed: Callable[[], int]
+    ) -> GenerationRequest:
+        """Validate an edit of ``inputs`` (checked images, in order) and build its request.
+
+        Raises :class:`InvalidOption` naming the image (``image2``) or option, the rule and the
+        value. See :func:`bot.catalogue.edit.build_edit`.
+        """
+        return build_edit(self, options, inputs, random_seed=random_seed)
 
     def _reject_unsupported(self, options: ImagineOptions) -> None:
         given = {

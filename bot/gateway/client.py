@@ -15,6 +15,7 @@ import aiohttp
 from bot.spool import Spool, SpooledFile, SpoolFull, default_spool
 
 from ._body import IN_MEMORY, PLACEHOLDER, Body, read_body, split_images
+from .datauri import data_uri
 from .error_table import error_from_response
 from .errors import (
     GatewayError,
@@ -299,8 +300,7 @@ class GatewayClient:
 
 
 def _data_uri(image: bytes) -> str:
-    mime = "image/png" if image.startswith(b"\x89PNG") else "image/webp" if image[8:12] == b"WEBP" else "image/jpeg"
-    return f"data:{mime};base64,{base64.b64encode(image).decode()}"
+    return data_uri(image)  # the media type sniffed from the bytes (GIF, BMP, TIFF too: members' inputs)
 
 
 def _retry_after(value: str | None) -> float | None:

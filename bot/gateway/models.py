@@ -29,12 +29,19 @@ class ImageSource:
     filename: str
 
 
+Box = tuple[int, int, int, int]  # [x1, y1, x2, y2] in an input image's pixels
+BBoxList = tuple[tuple[Box, ...], ...]  # one tuple of boxes per input image, in order
+
+
 @dataclass(frozen=True, slots=True)
 class GenerationRequest:
-    """A complete, validated text-to-image request for one model.
+    """A complete, validated request for one model: text-to-image, or an edit of input images.
 
     Fields a model does not accept stay ``None`` and are never sent. ``size``, ``n``,
     ``seed`` and ``watermark`` are always sent so that a stored request replays exactly.
+    An edit of members' images names them by content (``inputs``: sha256 digests, in order),
+    so a stored request replays with the same images in any process, long after Discord's
+    links expired; their bytes live in the input store.
     """
 
     model: str
@@ -49,12 +56,23 @@ class GenerationRequest:
     enable_sequential: bool | None = None
     color_palette: tuple[PaletteColor, ...] | None = None
     source: ImageSource | None = None  # set for a variation (an edit of that image)
+    inputs: tuple[str, ...] = ()  # an edit of members' images: their sha256 digests (hex), in order
+    bbox_list: BBoxList | None = None  # wan: the boxes to edit, one tuple per input image
+
+    @property
+    def is_edit(self) -> bool:
+        """Whether this goes to the edit endpoint (input images, or a variation's source)."""
+        return bool(self.inputs) or self.source is not None
 
     def to_payload(self, response_format: ResponseFormat = "url", images: Sequence[str] = ()) -> dict[str, Any]:
         """Build the JSON body: for ``/v1/images/generations``, or with ``images`` for ``/v1/images/edits``.
 
-        ``images`` are URLs or data URIs; they come before the one text item, as the contract says.
+        ``images`` are data URIs (or URLs) of the input images: for an edit of members' images,
+        one per digest of ``inputs``, in the same order. They come before the one text item (the
+        instruction), as the contract says.
         """
+        if self.inputs and len(images) != len(self.inputs):
+            raise ValueError(f"this edit has {len(self.inputs)} input images, {len(images)} were given")
         content: list[dict[str, str]] = [{"image": image} for image in images]
         content.append({"text": self.prompt})
         body: dict[str, Any] = {
@@ -75,6 +93,8 @@ class GenerationRequest:
         body.update({key: value for key, value in optional.items() if value is not None})
         if self.color_palette is not None:
             body["color_palette"] = [{"hex": c.hex, "ratio": c.ratio} for c in self.color_palette]
+        if self.bbox_list is not None:
+            body["bbox_list"] = [[list(box) for box in boxes] for boxes in self.bbox_list]
         return body
 
     def with_seed(self, seed: int) -> GenerationRequest:
@@ -92,7 +112,21 @@ class GenerationRequest:
         palette = values.pop("color_palette", None)
         colors = tuple(PaletteColor(**c) for c in palette) if palette is not None else None
         source = values.pop("source", None)
-        return cls(**values, color_palette=colors, source=ImageSource(**source) if source else None)
+        inputs = tuple(values.pop("inputs", None) or ())  # absent in requests stored before edits
+        boxes = values.pop("bbox_list", None)
+        bbox_list = tuple(tuple(_box(box) for box in image) for image in boxes) if boxes is not None else None
+        return cls(
+            **values,
+            color_palette=colors,
+            source=ImageSource(**source) if source else None,
+            inputs=inputs,
+            bbox_list=bbox_list,
+        )
+
+
+def _box(values: Sequence[int]) -> Box:
+    x1, y1, x2, y2 = values
+    return int(x1), int(y1), int(x2), int(y2)
 
 
 @dataclass(frozen=True, slots=True)

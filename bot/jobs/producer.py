@@ -18,6 +18,7 @@ from bot.spool import Spool
 from bot.storage.records import Job
 
 from .events import Partial
+from .inputs import InputReader, load_inputs
 
 FetchSource = Callable[[ImageSource], Awaitable[bytes]]  # a variation's input image, from wherever it is
 # Threads that check, tag and re-encode images. Pillow and the file copies release the GIL, so
@@ -44,8 +45,9 @@ class Produced:
 class Producer:
     """Calls the gateway for a job and turns the answer into files that fit the upload limit."""
 
-    def __init__(self, gateway: GatewayClient) -> None:
+    def __init__(self, gateway: GatewayClient, inputs: InputReader | None = None) -> None:
         self._gateway = gateway
+        self._inputs = inputs  # the input store: the images of edits
         self._spool = gateway.spool
         self._pool = ThreadPoolExecutor(IMAGE_THREADS, thread_name_prefix="images")
 
@@ -64,7 +66,10 @@ class Producer:
     async def produce(self, job: Job, *, upload_limit: int, fetch_source: FetchSource) -> Produced:
         """Generate (or, for a variation, edit) and prepare the images off the event loop."""
         request = job.request
-        inputs = [await self._source_image(request.source, request.model, fetch_source)] if request.source else []
+        if request.inputs:  # an edit of members' images: from the input store, in order
+            inputs = await load_inputs(self._inputs, request)
+        else:
+            inputs = [await self._source_image(request.source, request.model, fetch_source)] if request.source else []
         partial = None
         try:
             result = await self._gateway.generate(request, inputs)

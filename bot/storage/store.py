@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from . import migrations
 from .database import Database, DatabaseUrl, Dialect
+from .inputs import InputStore
 from .jobs import JobStore
 from .policies import PolicyStore
 from .usage import UsageStore
@@ -21,6 +22,7 @@ class Storage:
         self.jobs = JobStore(database)
         self.policies = PolicyStore(database)
         self.usage = UsageStore(database)
+        self.inputs = InputStore(database)
 
     @property
     def dialect(self) -> Dialect:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import io
 import json
 import re
 import secrets
@@ -20,8 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
-from PIL import Image
 
+from .gateway_edits import EditViolation, ReceivedEdit, check_edit
 from .gateway_faults import IMAGE_FAULTS, ErrorAnswer, Fault, broken_image, fault_response
 from .images import ImageStyle, render_png
 
@@ -33,11 +32,10 @@ ALLOWED_FIELDS = {
     QWEN: _COMMON | {"negative_prompt", "prompt_extend"},
     WAN: _COMMON | {"thinking_mode", "enable_sequential", "color_palette"},
 }
-EDIT_FIELDS = {
+EDIT_FIELDS = {  # wan's edit OpenAPI (wan-edit.json) lists negative_prompt, unlike its text-to-image
     QWEN: _COMMON | {"negative_prompt", "prompt_extend"},
-    WAN: _COMMON | {"bbox_list"},
+    WAN: _COMMON | {"negative_prompt", "bbox_list"},
 }
-EDIT_IMAGES = {QWEN: (1, 3, 10 * 1024 * 1024), WAN: (1, 9, 20 * 1024 * 1024)}  # count range, bytes each
 _SIZE = re.compile(r"^(\d+)[*x](\d+)$")
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _RATIO = re.compile(r"^\d{1,3}\.\d{2}%$")
@@ -58,6 +56,7 @@ class FakeGateway:
     image_style: ImageStyle = "flat"
     url_ttl: float = 24 * 3600
     requests: list[dict[str, Any]] = field(default_factory=list)
+    edits: list[ReceivedEdit] = field(default_factory=list)  # each accepted edit: images in order, instruction, boxes
     rejected: list[tuple[int, str]] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
@@ -108,12 +107,18 @@ class FakeGateway:
         except ValueError:
             return _error(400, "body is not JSON", "invalid_request_error", None)
         editing = request.path.endswith("/edits")
+        received = None
         try:
-            model, prompt, width, height, n = validate_edit(body) if editing else validate_body(body)
+            if editing:
+                (model, prompt, width, height, n), received = parse_edit(body)
+            else:
+                model, prompt, width, height, n = validate_body(body)
         except ContractViolation as exc:
             self.rejected.append((400, str(exc)))
             return _error(400, f"{exc} (request id: fake-400)", "invalid_request_error", "invalid_parameter")
         self.requests.append(body)
+        if received is not None:
+            self.edits.append(received)
         if self.hold is not None:
             await self.hold.wait()
         if self.latency:
@@ -179,6 +184,11 @@ def _inputs_digest(body: dict[str, Any]) -> str:
 
 def validate_edit(body: Any) -> tuple[str, str, int, int, int]:
     """The edit contract (gateway.md, "Editing endpoint"); return (model, prompt, width, height, n)."""
+    return parse_edit(body)[0]
+
+
+def parse_edit(body: Any) -> tuple[tuple[str, str, int, int, int], ReceivedEdit]:
+    """The edit contract; return (model, prompt, width, height, n) and what the edit carried."""
     model = _envelope(body, EDIT_FIELDS)
     try:
         (message,) = body["input"]["messages"]
@@ -190,11 +200,12 @@ def validate_edit(body: Any) -> tuple[str, str, int, int, int]:
     *images, text = content
     if set(text) != {"text"} or not str(text["text"]).strip() or any(set(i) != {"image"} for i in images):
         raise ContractViolation("content must be image items followed by exactly one text item")
-    low, high, max_bytes = EDIT_IMAGES[model]
-    if not low <= len(images) <= high:
-        raise ContractViolation(f"{model} edits take {low}-{high} images")
-    for item in images:
-        _check_input_image(item["image"], max_bytes, model)
+    for key in ("watermark", "prompt_extend"):
+        if key in body and not isinstance(body[key], bool):
+            raise ContractViolation(f"{key} must be a boolean")
+    neg = body.get("negative_prompt")
+    if neg is not None and (not isinstance(neg, str) or len(neg) > 500):
+        raise ContractViolation("negative_prompt must be a string of at most 500 characters")
     seed, n = body.get("seed"), body.get("n")
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2147483647:
         raise ContractViolation("seed must be an integer in [0, 2147483647]")
@@ -207,27 +218,11 @@ def validate_edit(body: Any) -> tuple[str, str, int, int, int]:
         width = height = WAN_PRESETS[size]
     else:
         width, height = _custom_size(size, 512 if model == QWEN else 768, 2048, None if model == QWEN else 8)
-    return model, text["text"], width, height, n
-
-
-def _check_input_image(value: Any, max_bytes: int, model: str) -> None:
-    match = re.match(r"^data:image/(png|jpeg|webp|bmp);base64,(.+)$", str(value), flags=re.S)
-    if match is None:
-        raise ContractViolation("an input image must be a data URI (data:image/...;base64,...) here")
     try:
-        data = base64.b64decode(match[2], validate=True)
-    except ValueError:
-        raise ContractViolation("an input image's base64 is invalid") from None
-    if len(data) > max_bytes:
-        raise ContractViolation(f"an input image is over {max_bytes} bytes")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-            alpha = "A" in image.mode
-    except OSError:
-        raise ContractViolation("an input image cannot be decoded") from None
-    if model == WAN and (alpha or not (240 <= width <= 8000 and 240 <= height <= 8000)):
-        raise ContractViolation("wan input images must be 240-8000 px per side, without alpha")
+        received = check_edit(model, [item["image"] for item in images], text["text"], body)
+    except EditViolation as exc:
+        raise ContractViolation(str(exc)) from None
+    return (model, text["text"], width, height, n), received
 
 
 def validate_body(body: Any) -> tuple[str, str, int, int, int]:
