@@ -157,7 +157,11 @@ def test_counts(spec: ModelSpec, most: int) -> None:
 
 def test_instruction_seed_and_negative_prompt_rules() -> None:
     assert refusal(QWEN, instruction="  ")[:2] == ("instruction", "rule.not_empty")
-    assert refusal(QWEN, instruction="x" * 801)[:3] == ("instruction", "rule.max_characters", {"limit": 800, "length": 801})
+    assert refusal(QWEN, instruction="x" * 801)[:3] == (
+        "instruction",
+        "rule.max_characters",
+        {"limit": 800, "length": 801},
+    )
     assert len(edit(WAN, instruction="x" * 5000).prompt) == 5000
     assert refusal(WAN, seed=2_147_483_648)[:2] == ("seed", "rule.seed")
     assert edit(WAN, seed=0).seed == 0
