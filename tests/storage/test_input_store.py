@@ -82,7 +82,7 @@ async def test_a_job_is_linked_to_its_inputs_by_the_database(storage: Storage) -
 
 
 async def test_a_job_naming_an_input_that_is_not_stored_is_refused(storage: Storage) -> None:
-    with pytest.raises(Exception, match="(?i)foreign key"):
+    with pytest.raises(Exception, match=r"(?i)foreign key"):
         await admit_edit(storage, [checked()])  # never stored
     assert await storage.jobs.recent_for_user(3) == []
 
