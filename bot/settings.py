@@ -96,6 +96,8 @@ class Settings:
     default_server_daily_images: int | None = None
     dm_daily_images: int | None = None
     allow_dms: bool = False  # … and whether members may generate in a DM with the bot
+    # Hosts (or origins) members' input images may also come from, beside Discord's attachment hosts.
+    attachment_hosts: tuple[str, ...] = ()
 
     @property
     def ceilings(self) -> Ceilings:
@@ -178,6 +180,7 @@ class Settings:
             default_server_daily_images=_images("DEFAULT_SERVER_DAILY_IMAGES", get("DEFAULT_SERVER_DAILY_IMAGES")),
             dm_daily_images=_images("DM_DAILY_IMAGES", get("DM_DAILY_IMAGES")),
             allow_dms=_flag("ALLOW_DMS", get("ALLOW_DMS")),
+            attachment_hosts=_hosts("ATTACHMENT_HOSTS", get("ATTACHMENT_HOSTS")),
         )
 
     def configure_logging(self) -> None:
@@ -250,6 +253,24 @@ def _http_url(name: str, value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(f"{name} must be an http(s) URL such as https://example.com, not {value!r}.")
     return value.rstrip("/")
+
+
+def _hosts(name: str, value: str) -> tuple[str, ...]:
+    """Comma-separated hosts (``media.example.com``: HTTPS) or origins (``http://127.0.0.1:8123``)."""
+    entries = tuple(entry.strip() for entry in value.split(",") if entry.strip())
+    for entry in entries:
+        parts = urlsplit(entry if "://" in entry else f"https://{entry}")
+        try:
+            parts.port  # noqa: B018 - raises on a malformed port
+        except ValueError:
+            parts = parts._replace(netloc="")
+        malformed = any(c.isspace() for c in entry) or parts.path not in ("", "/") or parts.query
+        if parts.scheme not in ("http", "https") or not parts.hostname or malformed:
+            raise SettingsError(
+                f"{name} must list hosts or origins separated by commas, such as"
+                f" media.example.com or http://127.0.0.1:8123, not {entry!r}."
+            )
+    return entries
 
 
 def _ws_url(name: str, value: str) -> str:

@@ -24,6 +24,7 @@ from bot.inputs import (
     fetch_all,
     inspect_image,
 )
+from bot.settings import Settings, SettingsError
 from tests.fakes.gateway_faults import bomb_png
 from tests.fakes.server import serve
 
@@ -263,3 +264,16 @@ async def test_several_images_are_checked_together_and_the_first_failure_in_orde
     with pytest.raises(InvalidOption) as info:
         await fetch_all(fetcher, WAN, wan_inputs)
     assert (info.value.field, info.value.rule.key) == ("image2", "rule.edit.format")  # before image3's
+
+
+def test_the_attachment_hosts_setting_feeds_the_fetcher() -> None:
+    env = {"DISCORD_TOKEN": "t", "GATEWAY_API_KEY": "k"}
+    assert Settings.from_env(env).attachment_hosts == ()
+    settings = Settings.from_env(env | {"ATTACHMENT_HOSTS": " media.example.com , http://127.0.0.1:8123 "})
+    assert settings.attachment_hosts == ("media.example.com", "http://127.0.0.1:8123")
+    fetcher = AttachmentFetcher(None, extra_hosts=settings.attachment_hosts)  # type: ignore[arg-type]
+    assert fetcher.allows("https://media.example.com/a.png") and fetcher.allows("http://127.0.0.1:8123/a.png")
+    assert not fetcher.allows("http://127.0.0.1:8124/a.png") and not fetcher.allows("http://media.example.com/a.png")
+    for bad in ["ftp://x", "http://h/path", "http://h:99999", "a b", "http://"]:
+        with pytest.raises(SettingsError, match="ATTACHMENT_HOSTS"):
+            Settings.from_env(env | {"ATTACHMENT_HOSTS": bad})
