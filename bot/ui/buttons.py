@@ -35,6 +35,7 @@ class ButtonAction(StrEnum):
     DELETE = "delete"
     CANCEL = "cancel"
     VARIATION = "var"
+    VARY_REGION = "region"  # wan: change one part of an image
 
 
 class ButtonHandler(Protocol):
@@ -61,6 +62,7 @@ LOOKS: dict[str, Look] = {
     ButtonAction.DELETE: Look("button.delete", "🗑️", discord.ButtonStyle.secondary),
     ButtonAction.CANCEL: Look("button.cancel", "✖️", discord.ButtonStyle.danger),
     ButtonAction.VARIATION: Look(None, None, discord.ButtonStyle.primary),
+    ButtonAction.VARY_REGION: Look("button.vary_region", "🎯", discord.ButtonStyle.secondary),
 }
 _UNKNOWN = Look(None, None, discord.ButtonStyle.secondary)  # an action from another version of the bot
 
@@ -106,22 +108,6 @@ def _rows(view: ui.View, buttons: list[ResultButton]) -> ui.View:
         button.row = min(position // ROW_WIDTH, 4)
         view.add_item(button)
     return view
-
-
-def result_view(job_id: str, locale: str, image_count: int = 0) -> ui.View:
-    """Under a result: a row of actions, then V1…V10 for the images in this message."""
-    names = (ButtonAction.SAME_SEED, ButtonAction.NEW_SEED, ButtonAction.REMIX, ButtonAction.INFO, ButtonAction.DELETE)
-    actions = [ResultButton(name, job_id, locale=locale) for name in names]
-    count = min(image_count, FILES_PER_MESSAGE)
-    variations = [ResultButton(ButtonAction.VARIATION, job_id, i) for i in range(1, count + 1)]
-    return _rows(ui.View(timeout=None), actions + variations)
-
-
-def continuation_view(job_id: str, first_index: int, count: int) -> ui.View:
-    """Under an overflow message (images 11 and 12): their variation buttons."""
-    return _rows(
-        ui.View(timeout=None), [ResultButton(ButtonAction.VARIATION, job_id, first_index + i) for i in range(count)]
-    )
 
 
 def cancel_view(job_id: str, locale: str) -> ui.View:

@@ -31,7 +31,7 @@ class Payload:
 
     content: str
     images: tuple[PreparedImage, ...] = ()
-    view: discord.ui.View | None = None
+    view: discord.ui.View | discord.ui.LayoutView | None = None
 
     def files(self) -> list[discord.File]:
         """The images as uploads read from their spooled files in small chunks (never whole in memory)."""

@@ -14,9 +14,10 @@ from bot.jobs.presenter import Delivery, Undeliverable
 from bot.jobs.producer import Produced
 from bot.storage.records import Job
 
-from .buttons import FILES_PER_MESSAGE, cancel_view, continuation_view, failure_view, result_view
+from .buttons import FILES_PER_MESSAGE, cancel_view, failure_view
 from .courier import Courier, NoRoute, Payload
 from .failures import describe
+from .layout import custom_ids, extra_actions, result_layout
 from .status import footer, note_lines, render_progress
 from .summary import render_summary
 
@@ -45,20 +46,24 @@ class DiscordPresenter:
         if produced.partial is not None:
             partial = produced.partial
             lines.append(t("summary.partial", job.locale, got=partial.got, expected=partial.expected))
-        content = render_summary(job, images, elapsed=elapsed, revised_prompt=produced.revised_prompt, notes=lines)
+        summary = render_summary(job, images, elapsed=elapsed, revised_prompt=produced.revised_prompt, notes=lines)
         batches = [images[i : i + FILES_PER_MESSAGE] for i in range(0, len(images), FILES_PER_MESSAGE)]
         nonce = job.delivery_nonce
         try:
-            first = await self._courier.show(
-                job, Payload(content, tuple(batches[0]), result_view(job.id, job.locale, len(batches[0]))), nonce=nonce
-            )
+            layout = result_layout(
+                job.id, job.locale, summary, [i.filename for i in batches[0]], total=len(images),
+                extra_actions=extra_actions(job),
+            )  # fmt: skip
+            first = await self._courier.show(job, Payload("", tuple(batches[0]), layout), nonce=nonce)
             overflow = []
             for number, batch in enumerate(batches[1:], start=2):
                 first_index = (number - 1) * FILES_PER_MESSAGE + 1
                 text = t("summary.continued", job.locale, number=number, total=len(batches), id=job.id)
-                view = continuation_view(job.id, first_index, len(batch))
+                layout = result_layout(
+                    job.id, job.locale, text, [i.filename for i in batch], first_index=first_index, total=len(images)
+                )
                 extra = await self._courier.post(
-                    job, Payload(text, tuple(batch), view), nonce=f"{nonce}{number}" if nonce else None
+                    job, Payload("", tuple(batch), layout), nonce=f"{nonce}{number}" if nonce else None
                 )
                 overflow.append(extra.id)
         except NoRoute as error:
@@ -79,7 +84,7 @@ class DiscordPresenter:
         message = await self._courier.fetch_status_message(job)
         if message is None or not message.attachments:
             return None
-        ids = [getattr(c, "custom_id", "") for row in message.components for c in getattr(row, "children", [])]
+        ids = custom_ids(message.components)
         return Delivery(message.id) if any(i.endswith(f":{job.id}") for i in ids) else None
 
     async def fetch_source(self, source: ImageSource) -> bytes:

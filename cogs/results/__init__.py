@@ -16,8 +16,9 @@ from bot.jobs.undelivered import undelivered_images
 from bot.logs import bind_interaction
 from bot.policy import ServerPolicy
 from bot.storage import Action, Job, Status
-from bot.ui.buttons import FILES_PER_MESSAGE, HANDLER_COG, ButtonAction, continuation_view, result_view
+from bot.ui.buttons import FILES_PER_MESSAGE, HANDLER_COG, ButtonAction
 from bot.ui.language import command_text, member_locale, public_locale
+from bot.ui.layout import extra_actions, result_layout
 from bot.ui.remix import FORM_PATTERN, remixed_request, submitted_values
 from bot.ui.starting import start_job
 from bot.ui.summary import render_repost
@@ -95,15 +96,20 @@ class Results(commands.Cog, name=HANDLER_COG):
             return
         batches = [images[i : i + FILES_PER_MESSAGE] for i in range(0, len(images), FILES_PER_MESSAGE)]
         public = await self._public_locale(interaction)
+        summary = render_repost(record, len(images), shown_by=interaction.user.id, locale=public)
+        names = [name for name, _ in batches[0]]
+        layout = result_layout(
+            record.id, public, summary, names, total=len(images), extra_actions=extra_actions(record)
+        )
         await interaction.edit_original_response(
-            content=render_repost(record, len(images), shown_by=interaction.user.id, locale=public),
-            attachments=_files(batches[0]), view=result_view(record.id, public, len(batches[0])),
-            allowed_mentions=discord.AllowedMentions.none(),
-        )  # fmt: skip
-        for number, batch in enumerate(batches[1:], start=1):
-            await interaction.followup.send(
-                files=_files(batch), view=continuation_view(record.id, number * FILES_PER_MESSAGE + 1, len(batch))
-            )
+            content=None, attachments=_files(batches[0]), view=layout, allowed_mentions=discord.AllowedMentions.none()
+        )
+        for number, batch in enumerate(batches[1:], start=2):
+            first_index = (number - 1) * FILES_PER_MESSAGE + 1
+            text = t("summary.continued", public, number=number, total=len(batches), id=record.id)
+            names = [name for name, _ in batch]
+            layout = result_layout(record.id, public, text, names, first_index=first_index, total=len(images))
+            await interaction.followup.send(files=_files(batch), view=layout)
 
     async def _public_locale(self, interaction: discord.Interaction[Any]) -> str:
         """The language of a public message in this channel: the server's setting, else its Discord locale."""

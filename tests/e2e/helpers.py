@@ -56,7 +56,7 @@ IN_PROGRESS = ("⏳ **", "🎨 **", "⏸️ **")  # Queued, Generating, Paused (
 
 def is_final(message: Message) -> bool:
     """The job's message shows its end: images, a failure or a cancellation."""
-    return not message.loading and bool(message.content) and not message.content.startswith(IN_PROGRESS)
+    return not message.loading and bool(message.text) and not message.text.startswith(IN_PROGRESS)
 
 
 async def result_of(discord: FakeDiscord, interaction: Interaction, timeout: float = 15.0) -> Message:

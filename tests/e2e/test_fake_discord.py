@@ -12,6 +12,7 @@ import pytest
 from bot.client import ImagineBot
 from tests.bed import Bed
 from tests.fakes.discord import FakeDiscord, Interaction
+from tests.fakes.discord._layout import walk
 
 from .helpers import result_of
 
@@ -51,7 +52,8 @@ async def test_second_acknowledgement_is_40060(bed: Bed, quiet_interaction: Inte
 async def test_late_acknowledgement_is_10062(bed: Bed, quiet_interaction: Interaction) -> None:
     message = bed.discord.original(quiet_interaction)
     assert message is not None
-    message.components[0]["components"][0]["custom_id"] = "not-ours:1"  # no handler: nobody acknowledges it
+    button = next(c for c in walk(message.components) if c.get("custom_id"))
+    button["custom_id"] = "not-ours:1"  # no handler: nobody acknowledges it
     click = await bed.discord.click("bob", message, "not-ours:1")
     bed.discord.advance(3.5)
     status, body = await callback(bed.discord, click, {"type": 6})

@@ -67,7 +67,7 @@ async def test_a_persistent_rate_quota_is_explained_as_a_rate_limit(bed: Bed, bo
     skip_backoff(bot)
     bed.gateway.fail_next_with(429, "Throttling.RateQuota", "Requests rate limit exceeded", times=MAX_ATTEMPTS)
     message = await imagine(bed)
-    assert "rate limiting" in message.content and "credits" not in message.content
+    assert "rate limiting" in message.text and "credits" not in message.text
     assert message.attachments == [] and message.custom_ids[0].startswith("img:same:")  # Retry
     assert len(bed.gateway.requests) == MAX_ATTEMPTS
     retried = await result_of(bed.discord, await bed.discord.click("alice", message, message.custom_ids[0]))
@@ -89,8 +89,8 @@ async def test_answers_that_are_not_retried_say_who_must_act(
 ) -> None:
     bed.gateway.fail_next_with(status, code, f"{code} (request id: fake-{status})", times=MAX_ATTEMPTS)
     message = await imagine(bed)
-    assert phrase in message.content and message.attachments == []
-    assert ("Ask the bot's operator" in message.content) is retry_button  # these ones are the operator's
+    assert phrase in message.text and message.attachments == []
+    assert ("Ask the bot's operator" in message.text) is retry_button  # these ones are the operator's
     assert bool(message.custom_ids) is retry_button
     assert len(bed.gateway.requests) == 1
 
@@ -110,8 +110,8 @@ async def test_a_hostile_image_is_a_malformed_answer_and_nothing_broken_is_poste
     async with bot_answering(bed, response_format):
         bed.gateway.fail_next(fault)
         message = await imagine(bed, count=2)
-        assert "malformed answer" in message.content and reason in message.content
-        assert "error id" not in message.content  # not an unexpected error
+        assert "malformed answer" in message.text and reason in message.text
+        assert "error id" not in message.text  # not an unexpected error
         assert uploads == [] and message.attachments == []
         assert len(bed.gateway.requests) == 1  # verifying is not generating again
         assert not [r for r in caplog.records if r.exc_info or "unexpectedly" in r.getMessage()]
@@ -124,8 +124,8 @@ async def test_a_hostile_image_is_a_malformed_answer_and_nothing_broken_is_poste
 async def test_a_palette_ratio_that_overflows_is_refused_before_the_gateway(bed: Bed, bot: ImagineBot) -> None:
     palette = "#1B2A41 1E+999998, #324A5F 25, #FFFFFF 45"
     interaction = await bed.discord.slash("alice", "imagine", "wan", prompt="a harbour", palette=palette)
-    message = await bed.discord.wait_original(interaction, lambda m: bool(m.content))
+    message = await bed.discord.wait_original(interaction, lambda m: bool(m.text))
     assert interaction.ack_type == 4 and message.ephemeral_to == bed.discord.users["alice"].id
-    assert "**palette** a ratio must be a plain number" in message.content
-    assert "You gave: `#1B2A41 1E+999998`" in message.content
+    assert "**palette** a ratio must be a plain number" in message.text
+    assert "You gave: `#1B2A41 1E+999998`" in message.text
     assert bed.gateway.requests == []  # refused in the command itself: no job was made

@@ -9,6 +9,7 @@ import pytest
 
 from bot.client import ImagineBot
 from tests.bed import Bed
+from tests.fakes.discord._layout import walk
 from tests.fakes.gateway import Fault
 
 from .helpers import attachment_bytes, expected_images, last_body, result_of
@@ -46,7 +47,7 @@ async def test_qwen_with_every_option(bed: Bed, bot: ImagineBot) -> None:
         count=2, prompt_rewrite=False, watermark=True, seed=0,
     )  # fmt: skip
     message = await result_of(bed.discord, interaction)
-    job = re.search(r"id `([0-9a-z]+)`", message.content)[1]  # type: ignore[index]
+    job = re.search(r"id `([0-9a-z]+)`", message.text)[1]  # type: ignore[index]
     assert interaction.ack_type == 5  # deferred (thinking) before anything slow
     body = last_body(bed.gateway)
     assert body == {
@@ -56,10 +57,10 @@ async def test_qwen_with_every_option(bed: Bed, bot: ImagineBot) -> None:
     }  # fmt: skip
     assert attachment_bytes(message) == expected_images(body)
     assert [a.filename.endswith(".png") for a in message.attachments] == [True, True]
-    assert "Qwen Image 2.0 Pro" in message.content and "1024×768" in message.content
-    assert "seed `0`" in message.content and "2 images" in message.content
-    assert "a red fox in snow" in message.content
-    assert f"<@{bed.discord.users['alice'].id}>" in message.content
+    assert "Qwen Image 2.0 Pro" in message.text and "1024×768" in message.text
+    assert "seed `0`" in message.text and "2 images" in message.text
+    assert "a red fox in snow" in message.text
+    assert f"<@{bed.discord.users['alice'].id}>" in message.text
     assert message.mentions == [] and not message.mention_everyone
     assert message.custom_ids == [f"img:{a}:{job}" for a in ("same", "new", "remix", "info", "delete")] + [
         f"img:var:{job}:{i}" for i in (1, 2)
@@ -79,7 +80,7 @@ async def test_wan_with_palette_and_defaults(bed: Bed, bot: ImagineBot) -> None:
     assert body["color_palette"] == [{"hex": "#C2D1E6", "ratio": "40.00%"}, {"hex": "#1B2A41", "ratio": "35.00%"},
                                      {"hex": "#F2E9E4", "ratio": "25.00%"}]  # fmt: skip
     assert 0 <= body["seed"] <= 2147483647  # type: ignore[operator]
-    assert f"seed `{body['seed']}`" in message.content  # the chosen seed is shown
+    assert f"seed `{body['seed']}`" in message.text  # the chosen seed is shown
     assert attachment_bytes(message) == expected_images(body)
 
 
@@ -99,7 +100,7 @@ async def test_mentions_in_prompts_never_ping(bed: Bed, bot: ImagineBot) -> None
     interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt=f"@everyone look <@{carol}> **bold**")
     message = await result_of(bed.discord, interaction)
     assert message.mentions == [] and not message.mention_everyone
-    assert "\\*\\*bold\\*\\*" in message.content  # markdown escaped, the quote cannot break out
+    assert "\\*\\*bold\\*\\*" in message.text  # markdown escaped, the quote cannot break out
 
 
 async def test_size_autocomplete(bed: Bed, bot: ImagineBot) -> None:
@@ -135,9 +136,9 @@ async def test_invalid_input_is_explained_ephemerally_and_never_sent(
     bed: Bed, bot: ImagineBot, model: str, options: dict[str, object], expected: str
 ) -> None:
     interaction = await bed.discord.slash("alice", "imagine", model, prompt="a cat", **options)
-    message = await bed.discord.wait_original(interaction, lambda m: bool(m.content))
+    message = await bed.discord.wait_original(interaction, lambda m: bool(m.text))
     assert interaction.ack_type == 4 and message.ephemeral_to == bed.discord.users["alice"].id
-    assert expected in message.content
+    assert expected in message.text
     await asyncio.sleep(0.1)
     assert bed.gateway.requests == []
 
@@ -152,7 +153,7 @@ async def test_same_seed_and_new_seed(bed: Bed, bot: ImagineBot) -> None:
     assert same.ack_type == 5 and same_message.id != original.id
     assert bed.gateway.requests[1] == bed.gateway.requests[0]
     assert attachment_bytes(same_message) == attachment_bytes(original)
-    assert f"<@{bed.discord.users['bob'].id}>" in same_message.content  # the presser owns the new job
+    assert f"<@{bed.discord.users['bob'].id}>" in same_message.text  # the presser owns the new job
 
     new = await bed.discord.click("alice", original, new_id)
     new_message = await result_of(bed.discord, new)
@@ -179,10 +180,11 @@ async def test_buttons_survive_a_restart(bed: Bed) -> None:
 async def test_unknown_record_gets_an_ephemeral_explanation(bed: Bed, bot: ImagineBot) -> None:
     first = await bed.discord.slash("alice", "imagine", "qwen", prompt="x", size="512*512")
     original = await result_of(bed.discord, first)
-    original.components[0]["components"][0]["custom_id"] = "img:same:zzzzzzzz"  # a record that never existed
+    button = next(c for c in walk(original.components) if c.get("custom_id", "").startswith("img:same:"))
+    button["custom_id"] = "img:same:zzzzzzzz"  # a record that never existed
     click = await bed.discord.click("bob", original, "img:same:zzzzzzzz")
-    reply = await bed.discord.wait_original(click, lambda m: bool(m.content))
-    assert reply.ephemeral_to == bed.discord.users["bob"].id and "no longer stored" in reply.content
+    reply = await bed.discord.wait_original(click, lambda m: bool(m.text))
+    assert reply.ephemeral_to == bed.discord.users["bob"].id and "no longer stored" in reply.text
     assert len(bed.gateway.requests) == 1
 
 
@@ -205,7 +207,7 @@ async def test_gateway_failures_get_specific_messages(
     bed.gateway.fail_next(fault)
     interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="a cat", size="512*512")
     message = await result_of(bed.discord, interaction)
-    assert phrase in message.content and message.attachments == []
+    assert phrase in message.text and message.attachments == []
     assert bool(message.custom_ids) is retry
     if retry:  # Retry re-runs the identical request and now succeeds
         click = await bed.discord.click("alice", message, message.custom_ids[0])
@@ -220,10 +222,10 @@ async def test_persistent_rate_limit_and_server_errors(bed: Bed, bot: ImagineBot
     limited = await result_of(
         bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="a", size="512*512")
     )
-    assert "rate limiting" in limited.content
+    assert "rate limiting" in limited.text
     bed.gateway.fail_next(Fault.UNAVAILABLE, times=3)
     down = await result_of(bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="b", size="512*512"))
-    assert "having trouble" in down.content
+    assert "having trouble" in down.text
     assert len(bed.gateway.requests) == 6
 
 
@@ -231,13 +233,13 @@ async def test_fewer_images_than_asked_delivers_what_arrived(bed: Bed, bot: Imag
     bed.gateway.fail_next(Fault.FEWER)
     interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="twins", size="512*512", count=3)
     message = await result_of(bed.discord, interaction)
-    assert len(message.attachments) == 2 and "returned 2 of 3 images" in message.content
+    assert len(message.attachments) == 2 and "returned 2 of 3 images" in message.text
 
 
 async def test_summary_id_matches_the_buttons(bed: Bed, bot: ImagineBot) -> None:
     interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="x", size="512*512")
     message = await result_of(bed.discord, interaction)
-    shown = re.search(r"id `([0-9a-z]+)`", message.content)
+    shown = re.search(r"id `([0-9a-z]+)`", message.text)
     assert shown is not None and all(f":{shown[1]}" in cid for cid in message.custom_ids)
 
 

@@ -14,8 +14,8 @@ from .helpers import attachment_bytes, expected_images, is_final, result_of, sto
 
 
 def job_id(message: Message) -> str:
-    found = re.search(r"id `([0-9a-z]+)`", message.content)
-    assert found is not None, message.content
+    found = re.search(r"id `([0-9a-z]+)`", message.text)
+    assert found is not None, message.text
     return found[1]
 
 
@@ -29,7 +29,7 @@ def one_at_a_time(bed: Bed) -> asyncio.Event:
 async def queued(bed: Bed, user: str, prompt: str, **options: object) -> tuple[Interaction, Message]:
     interaction = await bed.discord.slash(user, "imagine", "qwen", prompt=prompt, size="512*512", **options)
     shown = ("**Queued**", "**Generating**")  # a job that can start at once skips "queued"
-    message = await bed.discord.wait_original(interaction, lambda m: any(s in m.content for s in shown) or is_final(m))
+    message = await bed.discord.wait_original(interaction, lambda m: any(s in m.text for s in shown) or is_final(m))
     return interaction, message
 
 
@@ -42,8 +42,8 @@ async def test_queue_positions_and_fair_order(bed: Bed) -> None:
         a3, _ = await queued(bed, "alice", "a3")
         b1, _ = await queued(bed, "bob", "b1")
         c1, c1_message = await queued(bed, "carol", "c1")
-        await bed.discord.wait_for(lambda: "position 1 of 4" in a2_message.content)
-        await bed.discord.wait_for(lambda: "position 3 of 4" in c1_message.content)  # before alice's third
+        await bed.discord.wait_for(lambda: "position 1 of 4" in a2_message.text)
+        await bed.discord.wait_for(lambda: "position 3 of 4" in c1_message.text)  # before alice's third
         assert a2_message.custom_ids == [f"img:cancel:{job_id(a2_message)}"]
         release.set()
         for interaction in (first, a2, a3, b1, c1):
@@ -63,13 +63,13 @@ async def test_cancel_before_start(bed: Bed) -> None:
         cancel_id = message.custom_ids[0]
 
         stranger = await bed.discord.click("bob", message, cancel_id)
-        refusal = await bed.discord.wait_original(stranger, lambda m: bool(m.content))
-        assert refusal.ephemeral_to == bed.discord.users["bob"].id and "can cancel this job" in refusal.content
+        refusal = await bed.discord.wait_original(stranger, lambda m: bool(m.text))
+        assert refusal.ephemeral_to == bed.discord.users["bob"].id and "can cancel this job" in refusal.text
 
         owner = await bed.discord.click("alice", message, cancel_id)
         await bed.discord.wait_for(lambda: owner.acknowledged)
         assert owner.ack_type == 7  # the status message itself is updated
-        assert "**Cancelled**" in message.content and message.custom_ids == []
+        assert "**Cancelled**" in message.text and message.custom_ids == []
         release.set()
         await result_of(bed.discord, running)
         await asyncio.sleep(0.3)
@@ -85,7 +85,7 @@ async def test_moderator_can_cancel_someone_elses_job(bed: Bed) -> None:
         _, message = await queued(bed, "bob", "spam")
         click = await bed.discord.click("mod", message, message.custom_ids[0])
         await bed.discord.wait_for(lambda: click.acknowledged)
-        assert f"Cancelled** by <@{bed.discord.users['mod'].id}>" in message.content
+        assert f"Cancelled** by <@{bed.discord.users['mod'].id}>" in message.text
         release.set()
 
 
@@ -96,9 +96,9 @@ async def test_per_user_limit_names_the_numbers(bed: Bed) -> None:
         await queued(bed, "alice", "one")
         await queued(bed, "alice", "two")
         third = await bed.discord.slash("alice", "imagine", "qwen", prompt="three", size="512*512")
-        refusal = await bed.discord.wait_original(third, lambda m: bool(m.content))
+        refusal = await bed.discord.wait_original(third, lambda m: bool(m.text))
         assert refusal.ephemeral_to is not None
-        assert "You already have 2 jobs waiting or generating, and the limit is 2 per person" in refusal.content
+        assert "You already have 2 jobs waiting or generating, and the limit is 2 per person" in refusal.text
         other, _ = await queued(bed, "bob", "bob is not limited by alice")
         release.set()
         await result_of(bed.discord, other)
@@ -112,7 +112,7 @@ async def test_double_click_starts_one_job(bed: Bed) -> None:
         results = [await bed.discord.wait_original(c, lambda m: is_final(m) or m.ephemeral_to is not None)
                    for c in clicks]  # fmt: skip
         await result_of(bed.discord, clicks[0])
-        assert "first click already started a job" in results[1].content and results[1].ephemeral_to is not None
+        assert "first click already started a job" in results[1].text and results[1].ephemeral_to is not None
         other = await bed.discord.click("bob", original, original.custom_ids[0])  # another user may click
         await result_of(bed.discord, other)
     assert len(bed.gateway.requests) == 3
@@ -130,10 +130,10 @@ async def test_kill_with_queued_and_running_jobs_delivers_each_exactly_once(bed:
         results = [await result_of(bed.discord, i, timeout=30) for i in interactions]
         await asyncio.sleep(0.5)  # anything duplicated would show up now
     for interaction, message in zip(interactions, results, strict=True):
-        assert len(message.attachments) == 1, message.content
+        assert len(message.attachments) == 1, message.text
         assert message.id == interaction.original_id  # delivered on the status message itself
-    assert "restarted while this was generating, so it ran again" in results[0].content
-    assert "Resumed after a restart" in results[1].content
+    assert "restarted while this was generating, so it ran again" in results[0].text
+    assert "Resumed after a restart" in results[1].text
     posted = [m for m in bed.discord.channel_messages() if m.attachments]
     assert len(posted) == 3  # nothing delivered twice
     prompts = Counter(b["input"]["messages"][0]["content"][0]["text"] for b in bed.gateway.requests)  # type: ignore[index]
@@ -149,11 +149,11 @@ async def test_sigterm_finishes_running_and_resumes_queued(bed: Bed) -> None:
         waiting, status_message = await queued(bed, "bob", "waiting")
         assert await first.terminate() == 0
         assert len((await result_of(bed.discord, running, timeout=1)).attachments) == 1
-        assert "**Paused**" in status_message.content
+        assert "**Paused**" in status_message.text
         assert "stopped" in first.output
     async with bed.bot_process():
         message = await result_of(bed.discord, waiting, timeout=30)
-    assert len(message.attachments) == 1 and "Resumed after a restart" in message.content
+    assert len(message.attachments) == 1 and "Resumed after a restart" in message.text
     assert len(bed.gateway.requests) == 2
 
 
@@ -179,7 +179,7 @@ async def test_failure_after_token_expiry_is_reported_with_retry(bed: Bed) -> No
         await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
         bed.discord.advance(20 * 60)
         message = await result_of(bed.discord, interaction)
-    assert "out of credits" in message.content and message.custom_ids
+    assert "out of credits" in message.text and message.custom_ids
 
 
 async def test_missing_send_permission_is_said_up_front(bed: Bed) -> None:
@@ -187,8 +187,8 @@ async def test_missing_send_permission_is_said_up_front(bed: Bed) -> None:
     bed.gateway.latency = 0.3
     async with bed.bot():
         interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="no perms", size="512*512")
-        status_message = await bed.discord.wait_original(interaction, lambda m: "can't post" in m.content)
-        assert "within 15 minutes" in status_message.content
+        status_message = await bed.discord.wait_original(interaction, lambda m: "can't post" in m.text)
+        assert "within 15 minutes" in status_message.text
         message = await result_of(bed.discord, interaction)
     assert len(message.attachments) == 1  # delivered through the interaction while the token lasts
 
@@ -198,7 +198,7 @@ async def test_undeliverable_result_is_kept(bed: Bed) -> None:
     bed.gateway.latency = 1.0
     async with bed.bot():
         interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="kept", size="512*512")
-        status_message = await bed.discord.wait_original(interaction, lambda m: "can't post" in m.content)
+        status_message = await bed.discord.wait_original(interaction, lambda m: "can't post" in m.text)
         status_message.deleted = True  # someone deleted it; the bot may not post a new one
         await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
         bed.discord.advance(20 * 60)
@@ -221,7 +221,7 @@ async def test_job_timeout_fails_with_retry(bed: Bed) -> None:
     async with bed.bot():
         interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="too slow", size="512*512")
         message = await result_of(bed.discord, interaction)
-    assert "did not finish in time" in message.content and message.custom_ids
+    assert "did not finish in time" in message.text and message.custom_ids
 
 
 async def test_jobs_and_queue_commands(bed: Bed) -> None:
@@ -236,16 +236,16 @@ async def test_jobs_and_queue_commands(bed: Bed) -> None:
         _, waiting = await queued(bed, "alice", "waiting one")
 
         jobs = await bed.discord.slash("alice", "jobs")
-        listing = await bed.discord.wait_original(jobs, lambda m: bool(m.content))
+        listing = await bed.discord.wait_original(jobs, lambda m: bool(m.text))
         queue = await bed.discord.slash("alice", "queue")
-        summary = await bed.discord.wait_original(queue, lambda m: bool(m.content))
+        summary = await bed.discord.wait_original(queue, lambda m: bool(m.text))
         release.set()
     assert listing.ephemeral_to is not None and summary.ephemeral_to is not None
-    assert f"`{job_id(finished)}` done" in listing.content
-    assert f"`{job_id(waiting)}` queued, position 1" in listing.content
-    assert f"/{bed.discord.guild_id}/{bed.discord.channel.id}/{finished.id})" in listing.content
-    assert "1 generating · ⏳ 1 waiting" in summary.content
-    assert f"`{job_id(waiting)}` — position 1 of 1" in summary.content
+    assert f"`{job_id(finished)}` done" in listing.text
+    assert f"`{job_id(waiting)}` queued, position 1" in listing.text
+    assert f"/{bed.discord.guild_id}/{bed.discord.channel.id}/{finished.id})" in listing.text
+    assert "1 generating · ⏳ 1 waiting" in summary.text
+    assert f"`{job_id(waiting)}` — position 1 of 1" in summary.text
 
 
 async def test_a_job_that_starts_at_once_is_never_shown_as_queued(bed: Bed) -> None:
@@ -275,11 +275,11 @@ async def test_a_job_interrupted_by_a_shutdown_says_paused_and_runs_again(bed: B
         interaction, _ = await queued(bed, "alice", "interrupted")
         await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
     paused = bed.discord.original(interaction)
-    assert paused is not None and "**Paused**" in paused.content  # shutdown with no grace: given back
+    assert paused is not None and "**Paused**" in paused.text  # shutdown with no grace: given back
     bed.gateway.hold.set()
     async with bed.bot():
         message = await result_of(bed.discord, interaction, timeout=20)
-    assert len(message.attachments) == 1 and "ran again" in message.content
+    assert len(message.attachments) == 1 and "ran again" in message.text
 
 
 async def test_a_result_posted_anew_carries_the_nonce_recorded_before_posting(bed: Bed) -> None:

@@ -70,7 +70,7 @@ async def test_json_log_binds_ids_and_never_shows_a_secret(tmp_path: Path) -> No
         output = bot.output
         interaction_tokens = [interaction.token for interaction in bed.discord.interactions.values()]
         guild, alice = str(bed.discord.guild_id), str(bed.discord.users["alice"].id)
-    assert fine.attachments and "API key" in refused.content and "Something went wrong" in crashed.content
+    assert fine.attachments and "API key" in refused.text and "Something went wrong" in crashed.text
 
     entries: list[dict[str, Any]] = [json.loads(line) for line in output.splitlines()]  # every line is JSON
     for entry in entries:
@@ -88,7 +88,7 @@ async def test_json_log_binds_ids_and_never_shows_a_secret(tmp_path: Path) -> No
     )
     assert any("INTERACTION_CREATE" in e["message"] and "'token': '***'" in e["message"] for e in entries)
 
-    ids = [job_id(message.content) for message in (fine, refused, crashed)]
+    ids = [job_id(message.text) for message in (fine, refused, crashed)]
     for job in ids:
         lines = [e for e in entries if e.get("job_id") == job]
         assert len(lines) >= 2, job  # accepted (the interaction), then running and ending (the job's task)

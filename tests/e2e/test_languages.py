@@ -8,6 +8,7 @@ from bot.policy import ServerPolicy
 from bot.storage import Status
 from tests.bed import Bed
 from tests.fakes.discord import Message
+from tests.fakes.discord._layout import walk
 
 from .helpers import result_of, set_policy, stored_job
 from .test_results import button, generate, job_of, modal_fields, reply_to
@@ -16,7 +17,7 @@ from .test_server_control import ask, manager
 
 def labels(message: Message) -> list[str]:
     """The button labels under a message."""
-    return [c.get("label", "") for row in message.components for c in row.get("components", [])]
+    return [c["label"] for c in walk(message.components) if c.get("type") == 2 and "label" in c]
 
 
 async def test_commands_are_described_in_chinese_with_english_names(bed: Bed) -> None:
@@ -40,22 +41,22 @@ async def test_a_chinese_member_reads_chinese_and_an_english_member_english(bed:
     async with bed.bot():
         for user, expected, foreign in (("carol", "你填写的是", "You gave"), ("alice", "You gave", "你填写的是")):
             interaction = await bed.discord.slash(user, "imagine", "qwen", prompt="fox", size="9999x9999")
-            refused = await bed.discord.wait_original(interaction, lambda m: bool(m.content))
+            refused = await bed.discord.wait_original(interaction, lambda m: bool(m.text))
             assert refused.ephemeral_to is not None
-            assert expected in refused.content and foreign not in refused.content
-            assert "**size**" in refused.content and "9999x9999" in refused.content  # the field and the value
+            assert expected in refused.text and foreign not in refused.text
+            assert "**size**" in refused.text and "9999x9999" in refused.text  # the field and the value
         # One result, shown in the server's language (English here); its Info follows the presser.
         original = await generate(bed)
         chinese_info = await reply_to(bed, await bed.discord.click("carol", original, button(original, "info")))
         english_info = await reply_to(bed, await bed.discord.click("alice", original, button(original, "info")))
         chinese_jobs = await ask(bed, "carol", "jobs")
         english_jobs = await ask(bed, "alice", "jobs")
-    assert "Same seed" in labels(original) and "seed `" in original.content
+    assert "Same seed" in labels(original) and "seed `" in original.text
     assert chinese_info.embeds[0]["title"].startswith("任务")
     assert {f["name"] for f in chinese_info.embeds[0]["fields"]} >= {"模型", "尺寸", "种子"}
     assert {f["name"] for f in english_info.embeds[0]["fields"]} >= {"Model", "Size", "Seed"}
-    assert chinese_jobs.content.startswith("你还没有图片任务")  # carol's only request was refused
-    assert english_jobs.content.startswith("**Your recent jobs**")
+    assert chinese_jobs.text.startswith("你还没有图片任务")  # carol's only request was refused
+    assert english_jobs.text.startswith("**Your recent jobs**")
 
 
 async def test_refusals_follow_the_member_language(bed: Bed) -> None:
@@ -64,8 +65,8 @@ async def test_refusals_follow_the_member_language(bed: Bed) -> None:
     async with bed.bot():
         chinese = await ask(bed, "carol", "imagine", "qwen", prompt="a castle")
         english = await ask(bed, "alice", "imagine", "qwen", prompt="a castle")
-    assert chinese.content.startswith("🚫 本服务器不允许") and "`castle`" in chinese.content
-    assert english.content.startswith("🚫 This server doesn't allow `castle`")
+    assert chinese.text.startswith("🚫 本服务器不允许") and "`castle`" in chinese.text
+    assert english.text.startswith("🚫 This server doesn't allow `castle`")
     assert bed.gateway.requests == []
 
 
@@ -75,8 +76,8 @@ async def test_an_unsupported_locale_reads_english(bed: Bed) -> None:
     async with bed.bot():
         usage = await ask(bed, "carol", "usage")
         result = await generate(bed)
-    assert usage.content.startswith("📊 **Your images today in this server**")
-    assert "Same seed" in labels(result) and "Requested by" in result.content
+    assert usage.text.startswith("📊 **Your images today in this server**")
+    assert "Same seed" in labels(result) and "Requested by" in result.text
 
 
 async def test_a_chinese_server_gets_chinese_public_messages_also_after_a_restart(bed: Bed) -> None:
@@ -86,12 +87,12 @@ async def test_a_chinese_server_gets_chinese_public_messages_also_after_a_restar
         interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="a fox", size="512*512")
         await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
     paused = bed.discord.original(interaction)
-    assert paused is not None and "**已暂停**" in paused.content  # the shutdown notice, in the server's language
+    assert paused is not None and "**已暂停**" in paused.text  # the shutdown notice, in the server's language
     bed.gateway.hold.set()
     async with bed.bot():
         result = await result_of(bed.discord, interaction, timeout=20)
         info = await reply_to(bed, await bed.discord.click("alice", result, button(result, "info")))
-    assert "种子 `" in result.content and "1 张图片" in result.content and "重新运行" in result.content
+    assert "种子 `" in result.text and "1 张图片" in result.text and "重新运行" in result.text
     assert {"同种子", "换种子", "修改", "详情", "删除"} <= set(labels(result)), labels(result)
     assert info.embeds[0]["fields"][0]["name"] == "Model"  # alice's own client is English: Info is private
     record = await stored_job(bed, job_of(result), Status.DONE)
@@ -103,7 +104,7 @@ async def test_a_chinese_server_explains_failures_in_chinese(bed: Bed) -> None:
     bed.gateway.fail_next_with(400, "DataInspectionFailed", "Input data may contain inappropriate content.")
     async with bed.bot():
         failed = await result_of(bed.discord, await bed.discord.slash("alice", "imagine", "qwen", prompt="x"))
-    assert "内容审核" in failed.content and "content filter" not in failed.content
+    assert "内容审核" in failed.text and "content filter" not in failed.text
     assert failed.attachments == []
 
 
@@ -117,10 +118,10 @@ async def test_the_language_setting_overrides_the_server_locale_for_public_messa
         view = await ask(bed, admin, "settings", "view")
         back = await ask(bed, admin, "settings", "language", language="auto")
         again = await generate(bed)
-    assert saved.content.startswith("✅") and "简体中文" in saved.content
-    assert "同种子" in labels(result) and usage.content.startswith("📊 **Your images today")
-    assert "**语言**" in view.content or "简体中文" in view.content
-    assert "Same seed" in labels(again) and back.content.startswith("✅")
+    assert saved.text.startswith("✅") and "简体中文" in saved.text
+    assert "同种子" in labels(result) and usage.text.startswith("📊 **Your images today")
+    assert "**语言**" in view.text or "简体中文" in view.text
+    assert "Same seed" in labels(again) and back.text.startswith("✅")
 
 
 async def test_the_remix_form_follows_the_member_language(bed: Bed) -> None:

@@ -45,8 +45,8 @@ async def until(probe: Callable[[], Awaitable[T | None]], timeout: float = 15.0)
 
 
 def job_of(message: Message) -> str:
-    found = re.search(r"id `([0-9a-z]+)`", message.content)
-    assert found is not None, message.content
+    found = re.search(r"id `([0-9a-z]+)`", message.text)
+    assert found is not None, message.text
     return found[1]
 
 
@@ -70,7 +70,7 @@ async def test_metrics_move_with_a_delivered_and_a_failed_job(tmp_path: Path) ->
 
             bed.gateway.fail_next(Fault.QUOTA)  # never retried
             failed = await bed.discord.slash("alice", "imagine", "qwen", prompt="fails", size="512*512")
-            assert "out of credits" in (await result_of(bed.discord, failed)).content
+            assert "out of credits" in (await result_of(bed.discord, failed)).text
 
             async def failure_counted() -> Samples | None:
                 now = await scrape(http, base)
@@ -121,7 +121,7 @@ async def test_queue_depth_is_read_from_the_database_and_refusals_are_counted(be
         first = await bed.discord.slash("alice", "imagine", "qwen", prompt="runs", size="512*512")
         await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
         second = await bed.discord.slash("alice", "imagine", "qwen", prompt="waits", size="512*512")
-        await bed.discord.wait_original(second, lambda m: "**Queued**" in m.content)
+        await bed.discord.wait_original(second, lambda m: "**Queued**" in m.text)
         refused = await bed.discord.slash("alice", "imagine", "qwen", prompt="one too many", size="512*512")
         await bed.discord.wait_original(refused, lambda m: m.ephemeral_to is not None)
         busy = await scrape(http, base)
@@ -173,13 +173,13 @@ async def test_a_purged_result_says_so_on_its_buttons_and_in_show(bed: Bed) -> N
         assert (await a_month_later.purge()).records == 1
 
         click = await bed.discord.click("bob", message, f"img:same:{job_id}")
-        answer = await bed.discord.wait_original(click, lambda m: bool(m.content))
+        answer = await bed.discord.wait_original(click, lambda m: bool(m.text))
         show = await bed.discord.slash("alice", "show", id=job_id)
-        shown = await bed.discord.wait_original(show, lambda m: bool(m.content))
+        shown = await bed.discord.wait_original(show, lambda m: bool(m.text))
     assert answer.ephemeral_to is not None
-    assert "This result is older than 30 days and is no longer stored" in answer.content
+    assert "This result is older than 30 days and is no longer stored" in answer.text
     assert shown.ephemeral_to is not None
-    assert f"There is no result with id `{job_id}`. A result older than 30 days is no longer stored" in shown.content
+    assert f"There is no result with id `{job_id}`. A result older than 30 days is no longer stored" in shown.text
     assert len(bed.gateway.requests) == 1  # nothing ran again
 
 

@@ -21,8 +21,8 @@ from .helpers import result_of, set_policy
 
 
 async def refusal(bed: Bed, interaction: Interaction) -> Message:
-    message = await bed.discord.wait_original(interaction, lambda m: bool(m.content))
-    assert message.ephemeral_to == interaction.user.id, message.content
+    message = await bed.discord.wait_original(interaction, lambda m: bool(m.text))
+    assert message.ephemeral_to == interaction.user.id, message.text
     return message
 
 
@@ -39,8 +39,8 @@ async def test_a_channel_outside_the_allowed_ones_is_refused_by_commands_and_but
         by_button = await refusal(bed, await bed.discord.click("bob", original, original.custom_ids[0]))
         allowed = await result_of(bed.discord, await imagine(bed, channel=bed.discord.other_channel))
     for message in (by_command, by_button):
-        assert "isn't enabled in this channel" in message.content
-        assert f"<#{bed.discord.other_channel.id}>" in message.content
+        assert "isn't enabled in this channel" in message.text
+        assert f"<#{bed.discord.other_channel.id}>" in message.text
     assert len(allowed.attachments) == 1
     assert len(bed.gateway.requests) == 2  # nothing refused reached the gateway
 
@@ -51,7 +51,7 @@ async def test_a_blocked_channel_blocks_its_threads_too(bed: Bed) -> None:
         in_channel = await refusal(bed, await imagine(bed))
         in_thread = await refusal(bed, await imagine(bed, channel=bed.discord.thread))
         elsewhere = await result_of(bed.discord, await imagine(bed, channel=bed.discord.other_channel))
-    assert "turned off in this channel" in in_channel.content and "turned off" in in_thread.content
+    assert "turned off in this channel" in in_channel.text and "turned off" in in_thread.text
     assert len(elsewhere.attachments) == 1 and len(bed.gateway.requests) == 1
 
 
@@ -64,7 +64,7 @@ async def test_a_required_role_lets_its_members_and_managers_through(bed: Bed) -
         refused = await refusal(bed, await imagine(bed, "alice"))
         member = await result_of(bed.discord, await imagine(bed, "bob"))
         manager = await result_of(bed.discord, await imagine(bed, "carol"))
-    assert f"<@&{artist.id}>" in refused.content and refused.mentions == []
+    assert f"<@&{artist.id}>" in refused.text and refused.mentions == []
     assert len(member.attachments) == 1 and len(manager.attachments) == 1
 
 
@@ -75,15 +75,15 @@ async def test_max_count_and_blocked_words_are_refused_before_the_gateway(bed: B
         blocked = await refusal(bed, await imagine(bed, prompt="A RED  car at night"))
         blocked_negative = await refusal(bed, await imagine(bed, negative_prompt="no red car please"))
         fine = await result_of(bed.discord, await imagine(bed, prompt="a red carpet", count=2))
-    assert "at most 2 images per job" in too_many.content
-    assert "`red car`" in blocked.content and "`red car`" in blocked_negative.content
+    assert "at most 2 images per job" in too_many.text
+    assert "`red car`" in blocked.text and "`red car`" in blocked_negative.text
     assert len(fine.attachments) == 2 and len(bed.gateway.requests) == 1
 
 
 async def test_direct_messages_are_refused_unless_allowed(bed: Bed) -> None:
     async with bed.bot():
         refused = await refusal(bed, await imagine(bed, channel=bed.discord.dm_channel))
-    assert "direct messages" in refused.content and bed.gateway.requests == []
+    assert "direct messages" in refused.text and bed.gateway.requests == []
 
 
 async def test_direct_messages_have_their_own_allowance_when_allowed(bed: Bed) -> None:
@@ -92,7 +92,7 @@ async def test_direct_messages_have_their_own_allowance_when_allowed(bed: Bed) -
         first = await result_of(bed.discord, await imagine(bed, channel=bed.discord.dm_channel))
         second = await refusal(bed, await imagine(bed, channel=bed.discord.dm_channel))
     assert len(first.attachments) == 1
-    assert "direct messages: 1 of 1 images used today" in second.content
+    assert "direct messages: 1 of 1 images used today" in second.text
 
 
 async def test_a_spent_allowance_says_which_how_much_and_when_it_resets(bed: Bed) -> None:
@@ -102,10 +102,10 @@ async def test_a_spent_allowance_says_which_how_much_and_when_it_resets(bed: Bed
         member = await refusal(bed, await imagine(bed, "alice", count=2))  # 2 + 2 > 3
         last = await result_of(bed.discord, await imagine(bed, "alice"))  # 2 + 1 = 3: allowed
         server = await refusal(bed, await imagine(bed, "bob", count=2))  # 3 + 2 > 4
-    assert "your daily allowance in this server: 2 of 3 images used today" in member.content
-    assert "this server's daily allowance: 3 of 4 images used today" in server.content
+    assert "your daily allowance in this server: 2 of 3 images used today" in member.text
+    assert "this server's daily allowance: 3 of 4 images used today" in server.text
     midnight = (int(time.time()) // 86400 + 1) * 86400
-    assert f"<t:{midnight}:R>" in member.content
+    assert f"<t:{midnight}:R>" in member.text
     assert len(last.attachments) == 1 and len(bed.gateway.requests) == 2
 
 
@@ -117,7 +117,7 @@ async def test_a_failed_job_gives_its_images_back(bed: Bed) -> None:
         await set_policy(bed, lambda p: p.with_limits(member_daily=1))
         failed = await result_of(bed.discord, await imagine(bed))
         again = await result_of(bed.discord, await imagine(bed))
-    assert "content filter" in failed.content and len(again.attachments) == 1
+    assert "content filter" in failed.text and len(again.attachments) == 1
 
 
 async def test_defaults_apply_member_over_channel_over_server_over_the_model(bed: Bed) -> None:
@@ -151,7 +151,7 @@ async def test_a_burst_of_thirty_clicks_makes_exactly_the_allowance(bed: Bed) ->
         before = len(bed.gateway.requests)
         buttons = [(message, custom_id) for message in results for custom_id in message.custom_ids[:2]]
         clicks = await asyncio.gather(*(bed.discord.click("alice", m, custom_id) for m, custom_id in buttons))
-        answers = [await bed.discord.wait_original(c, lambda m: bool(m.content) and not m.loading) for c in clicks]
+        answers = [await bed.discord.wait_original(c, lambda m: bool(m.text) and not m.loading) for c in clicks]
         accepted = [c for c, a in zip(clicks, answers, strict=True) if a.ephemeral_to is None]
         for interaction in accepted:
             await result_of(bed.discord, interaction, timeout=30)
@@ -159,7 +159,7 @@ async def test_a_burst_of_thirty_clicks_makes_exactly_the_allowance(bed: Bed) ->
     assert len(bed.gateway.requests) - before == 5
     refused = [a for a in answers if a.ephemeral_to is not None]
     assert len(refused) == 25
-    assert all("your daily allowance in this server: 5 of 5 images used today" in a.content for a in refused)
+    assert all("your daily allowance in this server: 5 of 5 images used today" in a.text for a in refused)
 
 
 REFUSED_BY_POLICY = {
@@ -182,5 +182,5 @@ async def test_every_refusal_applies_to_old_results_buttons_too(bed: Bed, case: 
         by_other_button = await refusal(bed, await bed.discord.click("alice", original, new))
         by_command = await refusal(bed, await imagine(bed, "alice", count=2))
     for message in (by_button, by_other_button, by_command):
-        assert expected in message.content, message.content
+        assert expected in message.text, message.text
     assert len(bed.gateway.requests) == 1  # only the original: nothing refused reached the gateway

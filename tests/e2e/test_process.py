@@ -94,4 +94,4 @@ async def test_gateway_timeout_is_reported(bed: Bed) -> None:
     async with bed.bot_process():
         interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="hang", size="512*512")
         message = await result_of(bed.discord, interaction)
-    assert "did not finish in time" in message.content and message.custom_ids
+    assert "did not finish in time" in message.text and message.custom_ids

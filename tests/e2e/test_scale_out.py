@@ -109,7 +109,7 @@ async def test_a_job_whose_process_is_killed_mid_generation_is_delivered_once_by
         await asyncio.sleep(0.5)
         assert " claimed by " in survivor.output
     assert len(message.attachments) == 1 and message.id == interaction.original_id
-    assert "ran again" in message.content
+    assert "ran again" in message.text
     assert len(delivered(bed)) == 1 and prompts(bed)["interrupted"] == 2
 
 
@@ -142,9 +142,9 @@ async def test_cancel_on_the_bot_process_stops_a_job_queued_for_the_workers(shar
         running = await imagine(bed, "alice", "running")
         await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)
         waiting = await imagine(bed, "bob", "waiting")
-        status = await bed.discord.wait_original(waiting, lambda m: "**Queued**" in m.content)
+        status = await bed.discord.wait_original(waiting, lambda m: "**Queued**" in m.text)
         cancel = await bed.discord.click("bob", status, status.custom_ids[0])
-        await bed.discord.wait_original(waiting, lambda m: "**Cancelled**" in m.content)
+        await bed.discord.wait_original(waiting, lambda m: "**Cancelled**" in m.text)
         bed.gateway.hold.set()
         assert len((await result_of(bed.discord, running, timeout=20)).attachments) == 1
         await asyncio.sleep(0.5)
@@ -190,14 +190,14 @@ async def test_an_allowance_holds_with_a_bot_and_a_worker_on_postgresql(shared_b
     async with bed.bot_process(), bed.worker_process():
         await set_policy(bed, lambda p: p.with_limits(member_daily=5))
         burst = await asyncio.gather(*(imagine(bed, "alice", f"burst {i}") for i in range(30)))
-        answers = [await bed.discord.wait_original(i, lambda m: bool(m.content) and not m.loading) for i in burst]
+        answers = [await bed.discord.wait_original(i, lambda m: bool(m.text) and not m.loading) for i in burst]
         accepted = [i for i, a in zip(burst, answers, strict=True) if a.ephemeral_to is None]
         for interaction in accepted:
             await result_of(bed.discord, interaction, timeout=30)
         usage = await bed.discord.slash("alice", "imagine", "qwen", prompt="one more", size="512*512")
-        refused = await bed.discord.wait_original(usage, lambda m: bool(m.content))
+        refused = await bed.discord.wait_original(usage, lambda m: bool(m.text))
     assert len(accepted) == 5 and len(delivered(bed)) == 5 and len(bed.gateway.requests) == 5
-    assert "5 of 5 images used today" in refused.content  # settled by whichever process ran each job
+    assert "5 of 5 images used today" in refused.text  # settled by whichever process ran each job
 
 
 async def test_a_process_runs_no_more_than_its_share(shared_bed: Bed) -> None:
@@ -208,7 +208,7 @@ async def test_a_process_runs_no_more_than_its_share(shared_bed: Bed) -> None:
         interactions = [await imagine(bed, user, f"share {user}") for user in ("alice", "bob", "carol")]
         await bed.discord.wait_for(lambda: bed.gateway.in_flight == 2)  # one in each process
         # the global limit (3) had room, the processes did not: the third waits, alone in the queue
-        await bed.discord.wait_original(interactions[2], lambda m: "**Queued** — position 1 of 1" in m.content)
+        await bed.discord.wait_original(interactions[2], lambda m: "**Queued** — position 1 of 1" in m.text)
         assert bed.gateway.in_flight == 2
         bed.gateway.hold.set()
         for interaction in interactions:

@@ -18,8 +18,8 @@ async def ask(bed: Bed, user: str, name: str, subcommand: str | None = None, *, 
               **options: object) -> Message:  # fmt: skip
     """Run a command in ``where`` and return its reply, checking that it is private and pings nobody."""
     interaction = await bed.discord.slash(user, name, subcommand, where, option_values=options)
-    reply = await bed.discord.wait_original(interaction, lambda m: bool(m.content))
-    assert reply.ephemeral_to == bed.discord.users[user].id, reply.content
+    reply = await bed.discord.wait_original(interaction, lambda m: bool(m.text))
+    assert reply.ephemeral_to == bed.discord.users[user].id, reply.text
     assert reply.mentions == [] and not reply.mention_everyone
     return reply
 
@@ -31,13 +31,13 @@ def manager(bed: Bed, user: str = "bob") -> str:
 
 def line(message: Message, start: str) -> str:
     """The reply's line that starts with ``start`` (a bullet is ignored)."""
-    found = [ln.removeprefix("• ") for ln in message.content.splitlines() if ln.removeprefix("• ").startswith(start)]
-    assert len(found) == 1, message.content
+    found = [ln.removeprefix("• ") for ln in message.text.splitlines() if ln.removeprefix("• ").startswith(start)]
+    assert len(found) == 1, message.text
     return found[0]
 
 
 def defaults_line(message: Message, model: str) -> str:
-    lines = message.content.splitlines()
+    lines = message.text.splitlines()
     return lines[lines.index(f"**Defaults: {model}**") + 1]
 
 
@@ -55,12 +55,12 @@ async def test_settings_need_manage_server(bed: Bed) -> None:
         assert registered.get("dm_permission") is False or registered.get("contexts") == [0]
         # … but an admin can grant the command to anyone, so every use is checked too.
         refused = await ask(bed, "alice", "settings", "limits", member_daily=1)
-        assert "Manage Server" in refused.content
-        assert "Manage Server" in (await ask(bed, "alice", "settings", "view")).content
-        assert "Manage Server" in (await ask(bed, "alice", "settings", "reset")).content
+        assert "Manage Server" in refused.text
+        assert "Manage Server" in (await ask(bed, "alice", "settings", "view")).text
+        assert "Manage Server" in (await ask(bed, "alice", "settings", "reset")).text
         assert (await ask(bed, "alice", "settings", "reset")).components == []
         in_dm = await ask(bed, "mod", "settings", "view", where=bed.discord.dm_channel)
-        assert "only exist in a server" in in_dm.content
+        assert "only exist in a server" in in_dm.text
 
         view = await ask(bed, manager(bed), "settings", "view")
         assert line(view, "Each member:") == "Each member: unlimited — bot default"  # alice changed nothing
@@ -80,16 +80,16 @@ async def test_limits_and_role_limits(bed: Bed) -> None:
         assert line(before, "Role limits:") == "Role limits: none — bot default"
 
         nothing = await ask(bed, admin, "settings", "limits")
-        assert "give at least one option" in nothing.content
+        assert "give at least one option" in nothing.text
         saved = await ask(bed, admin, "settings", "limits", member_daily=5, server_daily=500, max_count=3)
-        assert "Each member: 5 images a day — server" in saved.content
+        assert "Each member: 5 images a day — server" in saved.text
         await ask(bed, admin, "settings", "limits", member_daily=0)  # only what is given changes
         await ask(bed, admin, "settings", "role-limit", role="artist", member_daily=20)
         await ask(bed, admin, "settings", "role-limit", role="booster", member_daily=0)
         after = await ask(bed, admin, "settings", "view")
 
         removed = await ask(bed, admin, "settings", "role-limit", role="booster", member_daily=-1)
-        assert "has no limit of its own now" in removed.content
+        assert "has no limit of its own now" in removed.text
         last = await ask(bed, admin, "settings", "view")
     assert line(after, "Each member:") == "Each member: unlimited — bot default"
     assert line(after, "Whole server:") == "Whole server: 100 images a day — bot limit (the server asks for 500)"
@@ -104,7 +104,7 @@ async def test_channel_lists_and_required_roles(bed: Bed) -> None:
     general, art, thread = bed.discord.channel, bed.discord.other_channel, bed.discord.thread
     async with bed.bot():
         allowed = await ask(bed, admin, "settings", "channel", channel=general, mode="allow")
-        assert f"<#{general.id}> is on the allow list" in allowed.content
+        assert f"<#{general.id}> is on the allow list" in allowed.text
         in_thread = await ask(bed, admin, "settings", "view", where=thread)
         in_art = await ask(bed, admin, "settings", "view", where=art)
 
@@ -113,7 +113,7 @@ async def test_channel_lists_and_required_roles(bed: Bed) -> None:
         await ask(bed, admin, "settings", "channel", channel=general, mode="clear")
 
         required = await ask(bed, admin, "settings", "role", role="artist", mode="require")
-        assert "members with Manage Server always can" in required.content
+        assert "members with Manage Server always can" in required.text
         with_role = await ask(bed, admin, "settings", "view")
         await ask(bed, admin, "settings", "role", role="artist", mode="clear")
         cleared = await ask(bed, admin, "settings", "view")
@@ -135,7 +135,7 @@ async def test_defaults_merge_are_validated_and_show_their_source(bed: Bed) -> N
     general, art = bed.discord.channel, bed.discord.other_channel
     async with bed.bot():
         first = await ask(bed, admin, "settings", "defaults", model="qwen", size="1024x1024")
-        assert "Defaults for Qwen Image 2.0 Pro in this server: size `1024*1024`" in first.content
+        assert "Defaults for Qwen Image 2.0 Pro in this server: size `1024*1024`" in first.text
         await ask(bed, admin, "settings", "defaults", model="qwen", count=2, prompt_rewrite=False)  # merged
         await ask(bed, admin, "settings", "defaults", model="wan", size="1k", channel=art)
         await ask(bed, admin, "settings", "defaults", model="wan", image_set=True, count=8, channel=art)
@@ -161,12 +161,12 @@ async def test_defaults_merge_are_validated_and_show_their_source(bed: Bed) -> N
         "size `1K` (channel) · count 8 (channel) · thinking n/a (bot default) · image_set on (channel)"
         " · watermark off (bot default)"
     )
-    assert "**thinking** is not an option of Qwen Image 2.0 Pro" in not_qwen.content
-    assert "**size**" in too_big.content and "in image-set mode" in too_big.content
-    assert "**size** must be W*H" in bad_size.content
-    assert "**count** must be 1 to 6" in too_many.content
+    assert "**thinking** is not an option of Qwen Image 2.0 Pro" in not_qwen.text
+    assert "**size**" in too_big.text and "in image-set mode" in too_big.text
+    assert "**size** must be W*H" in bad_size.text
+    assert "**count** must be 1 to 6" in too_many.text
     assert defaults_line(unchanged, WAN) == defaults_line(there, WAN)  # refused changes leave nothing behind
-    assert f"<#{art.id}> sets no defaults for Wan 2.7 Image Pro now" in cleared.content
+    assert f"<#{art.id}> sets no defaults for Wan 2.7 Image Pro now" in cleared.text
     assert defaults_line(after_clear, WAN) == defaults_line(here, WAN)
 
 
@@ -174,7 +174,7 @@ async def test_blocklist(bed: Bed) -> None:
     admin = manager(bed)
     async with bed.bot():
         added = await ask(bed, admin, "settings", "blocklist", add="Cat, red  car, cat")
-        assert "2 added, 0 removed" in added.content
+        assert "2 added, 0 removed" in added.text
         await ask(bed, admin, "settings", "blocklist", remove="CAT", add="dog")
         view = await ask(bed, admin, "settings", "view")
         long = await ask(bed, admin, "settings", "blocklist", add="x" * 101)
@@ -182,10 +182,10 @@ async def test_blocklist(bed: Bed) -> None:
         full = await ask(bed, admin, "settings", "blocklist", add="one, two")
         last = await ask(bed, admin, "settings", "view")
     assert line(view, "**Blocklist**") == "**Blocklist**: 2 entries — server: `red car`, `dog`"
-    assert "at most 100 characters" in long.content
-    assert "at most 200 entries; this would make 202" in full.content
+    assert "at most 100 characters" in long.text
+    assert "at most 200 entries; this would make 202" in full.text
     assert line(last, "**Blocklist**").startswith("**Blocklist**: 200 entries — server: `red car`, `dog`, `w0`")
-    assert len(last.content) <= 2000
+    assert len(last.text) <= 2000
 
 
 async def test_reset_only_after_confirmation(bed: Bed) -> None:
@@ -193,22 +193,22 @@ async def test_reset_only_after_confirmation(bed: Bed) -> None:
     async with bed.bot():
         await ask(bed, admin, "settings", "limits", member_daily=5)
         asked = await ask(bed, admin, "settings", "reset")
-        assert "can't be undone" in asked.content
+        assert "can't be undone" in asked.text
         still = await ask(bed, admin, "settings", "view")
         assert line(still, "Each member:") == "Each member: 5 images a day — server"
 
         stranger = await bed.discord.click("alice", asked, button(asked, "Reset everything"))
-        refused = await bed.discord.wait_original(stranger, lambda m: bool(m.content))
-        assert "belong to whoever ran the command" in refused.content
+        refused = await bed.discord.wait_original(stranger, lambda m: bool(m.text))
+        assert "belong to whoever ran the command" in refused.text
         cancel = await bed.discord.click(admin, asked, button(asked, "Cancel"))
         await bed.discord.wait_for(lambda: cancel.acknowledged)
-        assert "nothing changed" in asked.content and asked.components == []
+        assert "nothing changed" in asked.text and asked.components == []
         kept = await ask(bed, admin, "settings", "view")
 
         again = await ask(bed, admin, "settings", "reset")
         confirm = await bed.discord.click(admin, again, button(again, "Reset everything"))
         await bed.discord.wait_for(lambda: confirm.acknowledged)
-        assert "back to the bot's defaults" in again.content and again.components == []
+        assert "back to the bot's defaults" in again.text and again.components == []
         after = await ask(bed, admin, "settings", "view")
     assert line(kept, "Each member:") == "Each member: 5 images a day — server"
     assert line(after, "Each member:") == "Each member: unlimited — bot default"
@@ -219,7 +219,7 @@ async def test_preferences(bed: Bed) -> None:
     async with bed.bot():
         await ask(bed, admin, "settings", "defaults", model="wan", size="1K")
         saved = await ask(bed, "alice", "preferences", "set", model="wan", thinking=False, count=2)
-        assert "Your preferences for Wan 2.7 Image Pro: count 2, thinking off" in saved.content
+        assert "Your preferences for Wan 2.7 Image Pro: count 2, thinking off" in saved.text
         await ask(bed, "alice", "preferences", "set", model="wan", watermark=True)  # merged
         refused = await ask(bed, "alice", "preferences", "set", model="qwen", image_set=True)
         view = await ask(bed, "alice", "preferences", "view")
@@ -227,19 +227,19 @@ async def test_preferences(bed: Bed) -> None:
         others = await ask(bed, "carol", "preferences", "view")
         await ask(bed, "alice", "preferences", "reset")
         after = await ask(bed, "alice", "preferences", "view")
-    assert "**image_set** is not an option of Qwen Image 2.0 Pro" in refused.content
+    assert "**image_set** is not an option of Qwen Image 2.0 Pro" in refused.text
     assert defaults_line(view, WAN) == (
         "size `1K` (server) · count 2 (you) · thinking off (you) · image_set off (bot default) · watermark on (you)"
     )
-    assert "in direct messages" in in_dm.content
+    assert "in direct messages" in in_dm.text
     assert defaults_line(in_dm, WAN).startswith("size `2K` (bot default) · count 2 (you)")  # no server here
-    assert "(you)" not in others.content and "no preferences yet" in others.content
-    assert "(you)" not in after.content
+    assert "(you)" not in others.text and "no preferences yet" in others.text
+    assert "(you)" not in after.text
 
 
 def resets(message: Message) -> int:
-    found = re.search(r"reset <t:(\d+):R>", message.content)
-    assert found is not None, message.content
+    found = re.search(r"reset <t:(\d+):R>", message.text)
+    assert found is not None, message.text
     return int(found[1])
 
 
@@ -254,25 +254,25 @@ async def test_usage_starts_at_zero(bed: Bed) -> None:
         limited = await ask(bed, "alice", "usage")
         managers = await ask(bed, admin, "usage")
         in_dm = await ask(bed, "alice", "usage", where=bed.discord.dm_channel)
-    assert "Your images today in this server**: 0 images" in mine.content
+    assert "Your images today in this server**: 0 images" in mine.text
     assert line(mine, "Your allowance:") == "Your allowance: 10 a day, 10 left"
     assert line(mine, "**This server today**") == "**This server today**: 0 images · budget: unlimited"
     reset_at = resets(mine)
     assert reset_at % DAY_SECONDS == 0 and 0 < reset_at - time.time() <= DAY_SECONDS
-    assert "Top members" not in mine.content
+    assert "Top members" not in mine.text
     assert line(limited, "Your allowance:") == "Your allowance: 4 a day, 4 left"  # the role's own limit
     assert line(limited, "**This server today**") == "**This server today**: 0 images · budget: 50 a day, 50 left"
-    assert "**Top members today**\nNo images yet today." in managers.content
-    assert "don't make images in direct messages" in in_dm.content
+    assert "**Top members today**\nNo images yet today." in managers.text
+    assert "don't make images in direct messages" in in_dm.text
 
 
 async def test_usage_in_direct_messages(bed: Bed) -> None:
     bed.extra_env |= {"ALLOW_DMS": "true", "DM_DAILY_IMAGES": "3"}
     async with bed.bot():
         in_dm = await ask(bed, "alice", "usage", where=bed.discord.dm_channel)
-    assert "Your images today in direct messages**: 0 images" in in_dm.content
+    assert "Your images today in direct messages**: 0 images" in in_dm.text
     assert line(in_dm, "Your allowance:") == "Your allowance: 3 a day, 3 left"
-    assert "This server" not in in_dm.content
+    assert "This server" not in in_dm.text
 
 
 async def test_usage_counts_delivered_images(bed: Bed) -> None:
@@ -286,10 +286,10 @@ async def test_usage_counts_delivered_images(bed: Bed) -> None:
         mine = await ask(bed, "alice", "usage")
         managers = await ask(bed, admin, "usage")
     alice = bed.discord.users["alice"].id
-    assert "Your images today in this server**: 2 images" in mine.content
+    assert "Your images today in this server**: 2 images" in mine.text
     assert line(mine, "Your allowance:") == "Your allowance: 10 a day, 8 left"
     assert line(managers, "**This server today**") == "**This server today**: 2 images · budget: unlimited"
-    assert f"**Top members today**\n1. <@{alice}> — 2" in managers.content
+    assert f"**Top members today**\n1. <@{alice}> — 2" in managers.text
 
 
 async def test_usage_counts_only_what_was_delivered(bed: Bed) -> None:
@@ -307,6 +307,6 @@ async def test_usage_counts_only_what_was_delivered(bed: Bed) -> None:
         )
         await stored_job(bed, job_id(partial), Status.DONE)
         mine = await ask(bed, "alice", "usage")
-    assert "content filter" in failed.content and len(partial.attachments) == 3
-    assert "Your images today in this server**: 3 images" in mine.content  # the failure gave its image back
+    assert "content filter" in failed.text and len(partial.attachments) == 3
+    assert "Your images today in this server**: 3 images" in mine.text  # the failure gave its image back
     assert line(mine, "Your allowance:") == "Your allowance: 20 a day, 17 left"

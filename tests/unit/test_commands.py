@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +15,25 @@ from discord import app_commands
 
 from bot.catalogue import CATALOGUE
 from bot.client import EXTENSIONS, ImagineBot
-from bot.i18n import available_locales
 from bot.gateway import GatewayClient
+from bot.gateway.models import GenerationRequest
+from bot.i18n import available_locales
 from bot.settings import Secret, Settings
-from bot.storage import open_storage
-from bot.ui.buttons import LOOKS, ResultButton, continuation_view, failure_view, result_view
+from bot.storage import Action, Job, Status, open_storage
+from bot.ui.buttons import LOOKS, ResultButton, failure_view
 from bot.ui.language import CatalogueTranslator
+from bot.ui.layout import MAX_COMPONENTS, component_count, extra_actions, result_layout
 from tests.fakes.discord._limits import check_commands
 from tests.fakes.discord._spec import load_validator
 from tests.paths import DISCORD_OPENAPI
 
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
+JOB = Job(
+    id="abc", parent_id=None, action=Action.IMAGINE, guild_id=1, channel_id=2, user_id=3,
+    request=GenerationRequest(model="qwen-image-2.0-pro", prompt="p", size="1024*1024", n=1, seed=1),
+    status=Status.DONE, message_id=None, image_count=1, gateway_request_id=None, error=None, created_at=0.0,
+    started_at=None, finished_at=None,
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -133,16 +142,48 @@ async def test_an_unknown_action_still_makes_a_button() -> None:
     assert (button.action, button.job_id, button.custom_id) == ("upscale", "abc", "img:upscale:abc")
 
 
-@pytest.mark.parametrize("count", [0, 1, 4, 6, 10, 12])
-def test_result_buttons_fit_discords_limits(count: int) -> None:
-    views = [result_view("abc", "en-US", min(count, 10)), failure_view("abc", "zh-CN")]
+@pytest.mark.parametrize("count", range(1, 13))
+@pytest.mark.parametrize("model", ["qwen-image-2.0-pro", "wan2.7-image-pro"])
+def test_a_result_layout_fits_discords_limits(count: int, model: str) -> None:
+    """1–12 images: at most 10 per message in one gallery, 40 components, unique short custom ids."""
+    job = replace(JOB, request=replace(JOB.request, model=model))
+    names = [f"abc_{i}.png" for i in range(1, count + 1)]
+    first = result_layout("abc", "zh-CN", "x" * 5000, names[:10], total=count, extra_actions=extra_actions(job))
+    layouts = [first]
     if count > 10:
-        views.append(continuation_view("abc", 11, count - 10))
-    for view in views:
-        payload = view.to_components()
-        assert len(payload) <= 5 and all(len(row["components"]) <= 5 for row in payload)
-        ids = [c["custom_id"] for row in payload for c in row["components"]]
+        layouts.append(result_layout("abc", "en-US", "more", names[10:], first_index=11, total=count))
+    for layout in layouts:
+        payload = layout.to_components()
+        assert component_count(layout) <= MAX_COMPONENTS
+        galleries = [c for c in _walk(payload) if c["type"] == 12]
+        assert len(galleries) == 1 and 1 <= len(galleries[0]["items"]) <= 10
+        texts = [c["content"] for c in _walk(payload) if c["type"] == 10]
+        assert sum(map(len, texts)) <= 4000
+        rows = [c for c in _walk(payload) if c["type"] == 1]
+        assert all(len(row["components"]) <= 5 for row in rows)
+        ids = [c["custom_id"] for c in _walk(payload) if "custom_id" in c]
         assert len(ids) == len(set(ids)) and all(len(i) <= 100 for i in ids)
-    variation_ids = [c["custom_id"] for v in views for row in v.to_components() for c in row["components"]
-                     if c["custom_id"].startswith("img:var:")]  # fmt: skip
+    shown = [item["media"]["url"] for layout in layouts for g in _walk(layout.to_components()) if g["type"] == 12
+             for item in g["items"]]  # fmt: skip
+    assert shown == [f"attachment://{name}" for name in names]
+    variation_ids = [i for layout in layouts for i in custom_ids_of(layout) if i.startswith("img:var:")]
     assert variation_ids == [f"img:var:abc:{i}" for i in range(1, count + 1)]
+    region = "img:region:abc" in custom_ids_of(first)
+    assert region is (model == "wan2.7-image-pro")  # Vary region only where the model takes regions
+
+
+def custom_ids_of(layout: discord.ui.LayoutView) -> list[str]:
+    return [c["custom_id"] for c in _walk(layout.to_components()) if "custom_id" in c]
+
+
+def _walk(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found = []
+    for component in components:
+        found.append(component)
+        found += _walk(component.get("components", []))
+    return found
+
+
+def test_failure_buttons_are_labelled_in_the_jobs_language() -> None:
+    labels = [c["label"] for row in failure_view("abc", "zh-CN").to_components() for c in row["components"]]
+    assert labels == ["重试", "换种子", "详情"]
