@@ -18,6 +18,7 @@ from bot.catalogue import SEED_MAX
 from bot.gateway import GatewayClient
 from bot.heartbeat import Heartbeat
 from bot.i18n import t
+from bot.inputs import AttachmentFetcher
 from bot.jobs import JobEngine
 from bot.logs import bind_interaction
 from bot.metrics import Metrics
@@ -30,7 +31,7 @@ from bot.wiring import make_engine
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.imagine", "cogs.jobs", "cogs.results", "cogs.server_control")
+EXTENSIONS = ("cogs.imagine", "cogs.edit", "cogs.jobs", "cogs.results", "cogs.server_control")
 
 
 def random_seed() -> int:
@@ -67,6 +68,7 @@ class ImagineBot(commands.AutoShardedBot):
         gateway: GatewayClient,
         seed_source: Callable[[], int] = random_seed,
         metrics: Metrics | None = None,
+        attachments: AttachmentFetcher | None = None,
     ) -> None:
         metrics = metrics or Metrics()
         super().__init__(
@@ -86,6 +88,7 @@ class ImagineBot(commands.AutoShardedBot):
         self.gateway = gateway
         self.jobs: JobEngine = make_engine(self, settings, storage, gateway, metrics)
         self.random_seed = seed_source
+        self.attachments = attachments  # None only where no edit can run (command-tree tests)
         policy = RetentionPolicy(undelivered_days=settings.undelivered_days, record_days=settings.retention_days)
         self.retention = Retention(storage.jobs, settings.data_dir, policy, metrics=metrics, inputs=storage.inputs)
         self.heartbeat = Heartbeat(settings.data_dir, alive=lambda: self.is_ready() and not self.is_closed())

@@ -13,6 +13,7 @@ import yarl
 
 from bot.client import ImagineBot
 from bot.gateway import GatewayClient
+from bot.inputs import AttachmentFetcher
 from bot.metrics import Metrics, serve_metrics
 from bot.settings import Settings
 from bot.spool import Spool
@@ -27,6 +28,7 @@ class Services:
     storage: Storage
     gateway: GatewayClient
     metrics: Metrics
+    attachments: AttachmentFetcher  # members' images for edits, from Discord's attachment hosts
 
 
 @asynccontextmanager
@@ -49,7 +51,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                 observer=metrics,
                 spool=spool,
             )
-            yield Services(storage, gateway, metrics)
+            attachments = AttachmentFetcher(session, extra_hosts=settings.attachment_hosts)
+            yield Services(storage, gateway, metrics, attachments)
 
 
 @asynccontextmanager
@@ -57,7 +60,11 @@ async def open_bot(settings: Settings) -> AsyncIterator[ImagineBot]:
     """Open everything the bot needs, yield it ready to ``start``, and close it all after."""
     async with open_services(settings) as services:
         bot = ImagineBot(
-            settings=settings, storage=services.storage, gateway=services.gateway, metrics=services.metrics
+            settings=settings,
+            storage=services.storage,
+            gateway=services.gateway,
+            metrics=services.metrics,
+            attachments=services.attachments,
         )
         async with bot, _metrics_server(settings, services, bot.healthy):
             yield bot

@@ -66,6 +66,7 @@ class Bed:
             "DISCORD_API_BASE_URL": f"{self.discord.base_url}/api/v10",
             "DISCORD_GATEWAY_URL": self.discord.base_url.replace("http://", "ws://") + "/gateway",
             "DATA_DIR": str(self.data_dir),
+            "ATTACHMENT_HOSTS": self.discord.attachment_base_url,  # members' images for edits come from there
             "DEV_GUILD_ID": str(self.discord.guild_id),
             "LOG_LEVEL": "INFO",
             "STATUS_INTERVAL": "0.3",  # brisk status edits, so tests need not wait for the throttle

@@ -16,6 +16,7 @@ class Note(StrEnum):
     RESUMED = "resumed"  # it was waiting when the bot restarted, and carried on
     RERUN = "rerun"  # it was generating when a process stopped, so it ran again
     NO_CHANNEL_ACCESS = "no_channel_access"  # the bot can answer only through the interaction
+    FLATTENED = "flattened"  # an input image's transparency was filled with white (the model takes none)
 
 
 class Phase(StrEnum):

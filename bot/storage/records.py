@@ -36,6 +36,8 @@ class Action(StrEnum):
     VARIATION = "variation"
     REMIX = "remix"
     SHOW = "show"  # /show regenerated a result whose images were gone
+    EDIT = "edit"  # /edit or "Edit image" on a message: members' own images
+    VARY_REGION = "vary_region"  # Vary region on a result: one part of one image
 
 
 @dataclass(frozen=True, slots=True)

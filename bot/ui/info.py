@@ -7,6 +7,7 @@ import io
 import discord
 
 from bot.catalogue import spec_for_model
+from bot.gateway.models import BBoxList
 from bot.i18n import t
 from bot.storage import Job
 
@@ -44,6 +45,8 @@ def render_info(record: Job, locale: str) -> tuple[discord.Embed, discord.File |
             "variation_of",
             t("info.variation_of_value", locale, filename=request.source.filename) if request.source else None,
         ),
+        ("input_images", t("images", locale, count=len(request.inputs)) if request.inputs else None),
+        ("region", _boxes(request.bbox_list)),
         ("started_by", f"{t(f'info.action.{record.action.value}', locale)} · <@{record.user_id}>"),
         ("parent", f"`{record.parent_id}`" if record.parent_id else t("info.none", locale)),
         ("status", _status(record, locale)),
@@ -55,6 +58,14 @@ def render_info(record: Job, locale: str) -> tuple[discord.Embed, discord.File |
         if value is not None:
             embed.add_field(name=t(f"info.{name}", locale), value=str(value)[:1024], inline=len(str(value)) < 40)
     return embed, file
+
+
+def _boxes(bbox_list: BBoxList | None) -> str | None:
+    """The edited boxes, in the input images' pixels (image number: x1,y1–x2,y2)."""
+    if bbox_list is None:
+        return None
+    shown = [f"{n}: {x1},{y1}–{x2},{y2}" for n, boxes in enumerate(bbox_list, 1) for x1, y1, x2, y2 in boxes]
+    return "; ".join(shown) or None
 
 
 def _status(record: Job, locale: str) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import discord
 from discord import ui
 
-from bot.catalogue import SEED_MAX, Feature, ImagineOptions, InvalidOption, spec_for_model
+from bot.catalogue import SEED_MAX, EditInput, EditOptions, Feature, ImagineOptions, InvalidOption, spec_for_model
 from bot.gateway.models import GenerationRequest
 from bot.i18n import Text, t
 from bot.storage import Job
@@ -35,8 +36,8 @@ class RemixModal(ui.Modal):
         request = record.request
         spec = spec_for_model(request.model)
         paragraph = discord.TextStyle.paragraph
-        prompt_max = min(spec.prompt_max, TEXT_INPUT_MAX)
-        fields = [
+        prompt_max = min(spec.edit.instruction_max if request.inputs else spec.prompt_max, TEXT_INPUT_MAX)
+        fields: list[ui.TextInput[RemixModal]] = [
             ui.TextInput(
                 label=t("remix.prompt", locale),
                 custom_id="prompt",
@@ -53,7 +54,8 @@ class RemixModal(ui.Modal):
             ),
             ui.TextInput(label=t("remix.size", locale), custom_id="size", default=request.size, max_length=20),
         ]
-        if spec.supports(Feature.NEGATIVE_PROMPT):
+        features = spec.edit.features if request.inputs else spec.features
+        if Feature.NEGATIVE_PROMPT in features:
             fields.append(
                 ui.TextInput(
                     label=t("remix.negative_prompt", locale),
@@ -61,7 +63,7 @@ class RemixModal(ui.Modal):
                     style=paragraph,
                     required=False,
                     default=request.negative_prompt or "",
-                    max_length=spec.negative_prompt_max,
+                    max_length=spec.edit.negative_prompt_max if request.inputs else spec.negative_prompt_max,
                 )
             )
         for field in fields:
@@ -86,9 +88,26 @@ def submitted_values(data: Any) -> dict[str, str]:
     return values
 
 
-def remixed_request(job: Job, values: dict[str, str], random_seed: Callable[[], int]) -> GenerationRequest:
-    """The job's request with the form's edits, validated like the slash command; raise InvalidOption."""
+def remixed_request(
+    job: Job, values: dict[str, str], random_seed: Callable[[], int], inputs: Sequence[EditInput] = ()
+) -> GenerationRequest:
+    """The job's request with the form's edits, validated like the slash command; raise InvalidOption.
+
+    An edit of members' images is remixed as an edit of the same images (``inputs``, from the store).
+    """
     spec = spec_for_model(job.request.model)
+    request = job.request
+    if request.inputs:
+        seed = _seed(values.get("seed", ""))
+        edit = EditOptions(values.get("prompt", ""), size=values.get("size", ""), n=request.n, seed=seed)
+        edit = replace(
+            edit,
+            negative_prompt=values.get("negative_prompt"),
+            prompt_extend=request.prompt_extend,
+            watermark=request.watermark,
+            bbox_list=request.bbox_list,
+        )
+        return spec.build_edit(edit, inputs, random_seed=random_seed)
     options = options_from(
         job.request,
         prompt=values.get("prompt", ""),

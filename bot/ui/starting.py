@@ -36,6 +36,7 @@ async def start_job(
     action: Action,
     parent_id: str | None = None,
     documents: PolicyDocuments | None = None,
+    notes: tuple[Note, ...] = (),
 ) -> Job | None:
     """Admit the job, answer "thinking…", and let it run; refusals are answered privately.
 
@@ -51,7 +52,7 @@ async def start_job(
         interaction_token=interaction.token,
         token_expires_at=interaction.created_at.timestamp() + TOKEN_LIFETIME,
         upload_limit=interaction.filesize_limit,
-        notes=_notes(interaction),
+        notes=(*_notes(interaction), *notes),
         click=Click(interaction.message.id, str(action)) if interaction.message is not None else None,
         parent_channel_id=parent_channel_id(interaction),
         member_role_ids=member_roles(interaction),
@@ -84,9 +85,22 @@ async def _acknowledge(interaction: discord.Interaction[Any]) -> int | None:
     return response.message_id if response is not None else None
 
 
+async def withdraw(interaction: discord.Interaction[Any], text: str) -> None:
+    """Take back the public "thinking…" message and say ``text`` to the member alone.
+
+    For interactions acknowledged before a job could be admitted (``/show``, an edit taking its
+    images): a refusal stays between the bot and the member.
+    """
+    try:
+        await interaction.delete_original_response()
+    except discord.HTTPException as error:
+        log.info("could not withdraw the acknowledgement: %s", error)
+    await interaction.followup.send(text, ephemeral=True)
+
+
 async def _say(interaction: discord.Interaction[Any], text: str) -> None:
     if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True)
+        await withdraw(interaction, text)
     else:
         await interaction.response.send_message(text, ephemeral=True)
 

@@ -62,7 +62,8 @@ class Results(commands.Cog, name=HANDLER_COG):
             await interaction.response.send_message(gone_text(self.bot.settings.retention_days, locale), ephemeral=True)
             return
         try:
-            request = remixed_request(job, values, self.bot.random_seed)
+            inputs = await self.bot.storage.inputs.describe(job.request.inputs) if job.request.inputs else []
+            request = remixed_request(job, values, self.bot.random_seed, inputs)
         except InvalidOption as error:
             await interaction.response.send_message(error.message().render(locale), ephemeral=True)
             return

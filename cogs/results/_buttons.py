@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
@@ -24,6 +24,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
+EDIT_COG = "Edit"  # the cog whose form Vary region opens
+
+
+class RegionFormOpener(Protocol):
+    """What the Edit cog offers to a result's Vary region button."""
+
+    async def open_region_form(self, interaction: discord.Interaction[Any], job_id: str) -> None:
+        """Open the Vary region form for this result."""
 
 
 def gone_text(retention_days: int | None, locale: str) -> str:
@@ -62,6 +70,12 @@ async def act_on_button(
             await interaction.response.send_message(embed=embed, file=file or discord.utils.MISSING, ephemeral=True)
         case ButtonAction.DELETE:
             await _delete(interaction, job)
+        case ButtonAction.VARY_REGION:
+            editing: RegionFormOpener | None = bot.get_cog(EDIT_COG)  # type: ignore[assignment]
+            if editing is None:
+                await interaction.response.send_message(t("button.unavailable", locale), ephemeral=True)
+                return
+            await editing.open_region_form(interaction, job.id)
 
 
 async def _cancel(bot: ImagineBot, interaction: discord.Interaction[Any], job: Job) -> None:

@@ -68,8 +68,11 @@ async def translated(bot: ImagineBot) -> list[dict[str, Any]]:
 
 async def test_every_extension_respects_discord_limits(loaded_bot: ImagineBot) -> None:
     payload = await translated(loaded_bot)
-    assert {c["name"] for c in payload} == {"imagine", "jobs", "queue", "show", "settings", "preferences", "usage"}
-    for command in payload:
+    names = {c["name"] for c in payload}
+    assert names == {"imagine", "edit", "jobs", "queue", "show", "settings", "preferences", "usage", "Edit image"}
+    (menu,) = [c for c in payload if c["type"] == 3]  # the message context menu
+    assert menu["name"] == "Edit image" and menu["name_localizations"] == {"zh-CN": "编辑图片"}
+    for command in (c for c in payload if c["type"] == 1):
         assert NAME.match(command["name"]) and 1 <= len(command["description"]) <= 100
         levels = walk(command.get("options", []))
         assert levels
@@ -104,6 +107,8 @@ def _localizable(item: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 async def test_every_description_and_choice_is_translated_within_discords_limits(loaded_bot: ImagineBot) -> None:
     """Names stay English; every description and choice name has a zh-CN text of at most 100 characters."""
     for command in await translated(loaded_bot):
+        if command["type"] != 1:
+            continue  # a context menu has a name (localized, checked above) and no description
         assert "name_localizations" not in command or not command["name_localizations"]
         for what, item in _localizable(command):
             if "value" in item:  # a choice: its name is what members read

@@ -186,7 +186,7 @@ def _english_in_messages(path: Path) -> list[str]:
         ]
         for argument in shown:
             text = _words(argument)
-            if _WORD.search(text):
+            if _WORD.search(text) and "://" not in text:  # a link or an attachment:// name is not words
                 found.append(f"{_where(path)}:{argument.lineno}: {text!r}")
     return found
 

@@ -117,8 +117,10 @@ class FakeDiscord(_GatewayMixin, _MessageRoutesMixin, _TestApiMixin):
         scope = request.match_info.get("guild", "global")
         stored = []
         for command in body:
-            stored.append({**command, "id": str(snowflake()), "application_id": str(self.application_id),
-                           "version": str(snowflake()), "type": command.get("type", 1)})  # fmt: skip
+            # Discord answers with every field, e.g. a context menu's empty description.
+            stored.append({"description": "", **command, "id": str(snowflake()),
+                           "application_id": str(self.application_id), "version": str(snowflake()),
+                           "type": command.get("type", 1)})  # fmt: skip
         self.commands[scope] = stored
         self.command_puts += 1
         await self._notify()
