@@ -68,24 +68,6 @@ def region_form(job_id: str, image_names: Sequence[str], locale: str) -> ui.Moda
     return form
 
 
-def form_values(data: Any) -> dict[str, list[str]]:
-    """custom_id → submitted values of every field of a modal (a text input gives one value)."""
-    values: dict[str, list[str]] = {}
-    stack = list(data.get("components", [])) if isinstance(data, dict) else []
-    while stack:
-        component = stack.pop()
-        if component.get("type") == 1:
-            stack.extend(component.get("components", []))
-        elif component.get("type") == 18:
-            stack.append(component["component"])
-        elif "custom_id" in component:
-            given = component.get("values")
-            if given is None:
-                given = [component.get("value") or ""]
-            values[component["custom_id"]] = [str(value) for value in given]
-    return values
-
-
 def _image_options(image_names: Sequence[str], locale: str) -> list[discord.SelectOption]:
     return [
         discord.SelectOption(

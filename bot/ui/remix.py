@@ -15,6 +15,8 @@ from bot.gateway.models import GenerationRequest
 from bot.i18n import Text, t
 from bot.storage import Job
 
+from .modal_values import form_values
+
 TEXT_INPUT_MAX = 4000  # Discord's limit for one text input
 
 
@@ -75,17 +77,7 @@ class RemixModal(ui.Modal):
 
 def submitted_values(data: Any) -> dict[str, str]:
     """custom_id → value of every text input in a modal-submit payload (action rows or labels)."""
-    values: dict[str, str] = {}
-    stack = list(data.get("components", [])) if isinstance(data, dict) else []
-    while stack:
-        component = stack.pop()
-        if component.get("type") == 1:
-            stack.extend(component.get("components", []))
-        elif component.get("type") == 18:
-            stack.append(component["component"])
-        elif "custom_id" in component:
-            values[component["custom_id"]] = str(component.get("value") or "")
-    return values
+    return {custom_id: values[0] for custom_id, values in form_values(data).items() if values}
 
 
 def remixed_request(

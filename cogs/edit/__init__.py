@@ -29,8 +29,9 @@ from bot.i18n import t
 from bot.inputs import Attachment
 from bot.logs import bind_interaction
 from bot.storage import Action
-from bot.ui.edit_forms import EDIT_FORM_PATTERN, REGION_FORM_PATTERN, edit_form, form_values, region_form
+from bot.ui.edit_forms import EDIT_FORM_PATTERN, REGION_FORM_PATTERN, edit_form, region_form
 from bot.ui.language import command_text, member_locale
+from bot.ui.modal_values import form_values
 
 from ._flow import check_declared, run_edit
 from ._options import edit_size_choices, image_attachments
