@@ -1,4 +1,4 @@
-"""``--profile``: a py-spy flame graph of the bot's process for each phase, in ``bench/results/``.
+"""``--profile``: a py-spy flame graph of the bot's process for each phase, in ``bench/results/profiles/``.
 
 py-spy samples another process from outside (``--nonblocking``: without pausing it), so the
 profiled code is the code that runs in production. It is a dev dependency; without it the bench
@@ -12,6 +12,7 @@ import contextlib
 import re
 import shutil
 import signal
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,21 +26,14 @@ class Profiler:
 
     def __init__(self, folder: Path, *, enabled: bool, tag: str = "") -> None:
         self.folder = folder
-        self.enabled = enabled and self._available()
+        self.executable = _py_spy() if enabled else None
         self.tag = tag  # e.g. the run number, so runs do not overwrite each other
         self.written: list[Path] = []
-
-    @staticmethod
-    def _available() -> bool:
-        if shutil.which("py-spy") is None:
-            print("--profile: py-spy is not installed (pip install -r requirements-dev.lock); not profiling")
-            return False
-        return True
 
     @asynccontextmanager
     async def phase(self, pid: int, name: str) -> AsyncIterator[None]:
         """Sample ``pid`` while the block runs; write ``<tag>-<name>.svg``."""
-        if not self.enabled:
+        if self.executable is None:
             yield
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -47,7 +41,7 @@ class Profiler:
         output = self.folder / f"{slug}.svg"
         options = ["--pid", str(pid), "--rate", str(RATE), "--nonblocking", "--threads", "--format", "flamegraph"]
         recorder = await asyncio.create_subprocess_exec(
-            "py-spy",
+            str(self.executable),
             "record",
             *options,
             "--output",
@@ -66,3 +60,13 @@ class Profiler:
                 recorder.kill()
             if output.exists():
                 self.written.append(output)
+
+
+def _py_spy() -> Path | None:
+    """py-spy beside this Python (the venv's), or on the PATH."""
+    beside = Path(sys.executable).parent / "py-spy"
+    found = str(beside) if beside.exists() else shutil.which("py-spy")
+    if found is None:
+        print("--profile: py-spy is not installed (pip install -r requirements-dev.lock); not profiling")
+        return None
+    return Path(found)

@@ -256,7 +256,7 @@ async def test_a_job_that_starts_at_once_is_never_shown_as_queued(bed: Bed) -> N
         interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="quick", size="512*512")
         message = await result_of(bed.discord, interaction)
         await asyncio.sleep(0.5)  # a stray status edit would land now
-    assert message.revisions == 2  # "generating", then the result: no "queued" edit in between
+    assert message.revisions == 1  # straight to the result: no "queued" (nor, this quick, "generating") edit
     assert len(message.attachments) == 1
 
 

@@ -230,7 +230,7 @@ async def _no_sleep(_seconds: float) -> None:
 
 
 async def test_is_final_helper_is_not_fooled_by_status(bed: Bed) -> None:
-    bed.gateway.latency = 0.5
+    bed.gateway.latency = 2.0  # "Generating" is shown once a job has run for a second
     async with bed.bot():
         interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="x", size="512*512")
         status = await bed.discord.wait_original(interaction, lambda m: "**Generating**" in m.text)
