@@ -71,6 +71,7 @@ async def test_a_result_in_the_classic_layout_keeps_working(bed: Bed) -> None:
 async def test_show_reposts_as_a_gallery(bed: Bed) -> None:
     async with bed.bot():
         original = await generate(bed, count=2)
+        await stored_job(bed, job_of(original), Status.DONE)  # the ending is recorded just after it is posted
         shown = await result_of(
             bed.discord, await bed.discord.slash("bob", "show", option_values={"id": job_of(original)})
         )
