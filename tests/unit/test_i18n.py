@@ -42,7 +42,7 @@ def test_every_message_fills_in_the_same_placeholders(locale: str) -> None:
 @pytest.mark.parametrize("locale", available_locales())
 def test_every_message_renders_with_its_placeholders(locale: str) -> None:
     for key, message in messages(locale).items():
-        values: dict[str, object] = {name: 1 for name in placeholders(message)}
+        values: dict[str, object] = dict.fromkeys(placeholders(message), 1)
         assert t(key, locale, **values), key
 
 
