@@ -23,7 +23,7 @@ from pathlib import Path
 from bot.logs import bind
 from bot.metrics import JobOutcome, Metrics
 from bot.policy import Ceilings
-from bot.storage.jobs import JobStore
+from bot.storage.jobs import CLAIM_BATCH, JobStore
 from bot.storage.policies import PolicyStore
 from bot.storage.records import Job, Status
 
@@ -238,11 +238,14 @@ class JobEngine:
         """Start every job the limits allow now (in any process's share, as this one has room)."""
         pick = functools.partial(pick_next, limits=self.limits)
         async with self._claim_lock:
-            while self._claiming and self.running < self._capacity:
-                job = await self._store.claim(self.owner, pick=pick, lease=self._lease, now=self._clock())
-                if job is None:
-                    return
-                self._start(job)
+            while self._claiming and (room := self._capacity - self.running) > 0:
+                claimed = await self._store.claim_many(
+                    self.owner, pick=pick, lease=self._lease, now=self._clock(), room=min(room, CLAIM_BATCH)
+                )
+                for job in claimed:
+                    self._start(job)
+                if len(claimed) < min(room, CLAIM_BATCH):
+                    return  # nothing more the limits allow now
 
     def _start(self, job: Job) -> None:
         tracked = self._tracked.get(job.id)

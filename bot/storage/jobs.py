@@ -24,6 +24,7 @@ _OPEN = (Status.QUEUED, Status.RUNNING)
 # A job becomes claimable once its interaction is acknowledged (its status message exists). One
 # whose process died before that is claimed anyway after this long, and posts its result anew.
 ACKNOWLEDGE_GRACE = 60.0
+CLAIM_BATCH = 8  # the most jobs of one member a claim takes in one transaction
 
 Pick = Callable[[QueueState], str | None]  # the fairness rule: which waiting job starts next
 
@@ -145,23 +146,38 @@ class JobStore:
 
         A running job whose lease expired counts as waiting: its process died, and it runs again.
         """
+        claimed = await self.claim_many(owner, pick=pick, lease=lease, now=now, room=1)
+        return claimed[0] if claimed else None
+
+    async def claim_many(self, owner: str, *, pick: Pick, lease: float, now: float, room: int) -> list[Job]:
+        """Take up to ``room`` jobs, one after another as the fairness rule picks them, in one transaction.
+
+        The rule sees each pick as started (the member's turn taken, the job running) before the
+        next, exactly as if each had been claimed alone; the queue is read once for all of them.
+        """
+        claimed: list[Job] = []
         async with self._db.transaction(locks=[CLAIMS]) as tx:
-            state = await self._claim_state(tx, now)
-            job_id = pick(state)
-            if job_id is None:
-                return None
-            entry = next(e for e in state.waiting if e.job_id == job_id)
-            row = await tx.fetchone(
-                "UPDATE jobs SET status = ?, lease_owner = ?, lease_expires_at = ?, started_at = ?,"
-                " attempts = attempts + 1 WHERE id = ? RETURNING *",
-                (Status.RUNNING, owner, now + lease, now, job_id),
-            )
-            await tx.execute(
-                "INSERT INTO user_turns (user_id, served_at) VALUES (?, ?)"
-                " ON CONFLICT (user_id) DO UPDATE SET served_at = excluded.served_at",
-                (entry.user_id, now),
-            )
-        return job_from_row(row) if row is not None else None
+            state = await self._claim_state(tx, now, per_member=min(room, CLAIM_BATCH))
+            while len(claimed) < room and (job_id := pick(state)) is not None:
+                entry = next(e for e in state.waiting if e.job_id == job_id)
+                row = await tx.fetchone(
+                    "UPDATE jobs SET status = ?, lease_owner = ?, lease_expires_at = ?, started_at = ?,"
+                    " attempts = attempts + 1 WHERE id = ? RETURNING *",
+                    (Status.RUNNING, owner, now + lease, now, job_id),
+                )
+                await tx.execute(
+                    "INSERT INTO user_turns (user_id, served_at) VALUES (?, ?)"
+                    " ON CONFLICT (user_id) DO UPDATE SET served_at = excluded.served_at",
+                    (entry.user_id, now),
+                )
+                if row is not None:
+                    claimed.append(job_from_row(row))
+                state = QueueState(
+                    tuple(e for e in state.waiting if e.job_id != job_id),
+                    (*state.running, entry),
+                    {**state.turns, entry.user_id: now},
+                )
+        return claimed
 
     async def queue_state(self, now: float) -> QueueState:
         """Every open job right now, for positions and ``/queue``."""
@@ -188,11 +204,11 @@ class JobStore:
         return QueueState(tuple(waiting), tuple(running), {r["user_id"]: r["served_at"] for r in turns})
 
     @staticmethod
-    async def _claim_state(session: Session, now: float) -> QueueState:
-        """What the fairness rule needs to pick: each waiting member's oldest job, and the running jobs.
+    async def _claim_state(session: Session, now: float, *, per_member: int = 1) -> QueueState:
+        """What the fairness rule needs to pick: each waiting member's oldest jobs, and the running jobs.
 
-        The database finds the heads (a window over the waiting jobs), so a claim reads a row per
-        waiting member rather than every waiting job.
+        The database finds each member's ``per_member`` oldest (a window over the waiting jobs), so
+        a claim reads a few rows per waiting member rather than every waiting job.
         """
         rows = await session.fetchall(
             "WITH waiting AS (SELECT id, user_id, guild_id, created_at,"
@@ -200,10 +216,10 @@ class JobStore:
             " WHERE (status = ? AND (acknowledged_at IS NOT NULL OR created_at <= ?))"
             " OR (status = ? AND lease_expires_at <= ?))"
             " SELECT 1 AS head, w.id, w.user_id, w.guild_id, w.created_at, t.served_at FROM waiting w"
-            " LEFT JOIN user_turns t ON t.user_id = w.user_id WHERE w.place = 1"
+            " LEFT JOIN user_turns t ON t.user_id = w.user_id WHERE w.place <= ?"
             " UNION ALL SELECT 0, id, user_id, guild_id, created_at, NULL FROM jobs"
             " WHERE status = ? AND lease_expires_at > ?",
-            (Status.QUEUED, now - ACKNOWLEDGE_GRACE, Status.RUNNING, now, Status.RUNNING, now),
+            (Status.QUEUED, now - ACKNOWLEDGE_GRACE, Status.RUNNING, now, per_member, Status.RUNNING, now),
         )
         entries = [(r["head"], QueueEntry(r["id"], r["user_id"], r["guild_id"], r["created_at"])) for r in rows]
         return QueueState(

@@ -9,6 +9,7 @@ enforces, so a post repeated after a crash returns the first message instead of 
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from bot.storage.records import Job
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
+SMALL_FILE = 256 * 1024  # bytes: read whole in one go (a page-cache read of microseconds) when uploaded
 _TOKEN_GONE = {50027, 10015}  # Invalid Webhook Token, Unknown Webhook
 
 
@@ -34,8 +36,17 @@ class Payload:
     view: discord.ui.View | discord.ui.LayoutView | None = None
 
     def files(self) -> list[discord.File]:
-        """The images as uploads read from their spooled files in small chunks (never whole in memory)."""
-        return [discord.File(image.file.path, filename=image.filename) for image in self.images]
+        """The images as uploads: a large one is read from its spooled file in small chunks as it is sent.
+
+        A small one is read at once: less work than reading it chunk by chunk in a thread.
+        """
+        return [_upload(image) for image in self.images]
+
+
+def _upload(image: PreparedImage) -> discord.File:
+    if image.file.size <= SMALL_FILE:
+        return discord.File(io.BytesIO(image.file.read_bytes()), filename=image.filename)
+    return discord.File(image.file.path, filename=image.filename)
 
 
 class NoRoute(Exception):

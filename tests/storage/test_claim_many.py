@@ -1,0 +1,47 @@
+"""Claiming several jobs in one transaction takes exactly the jobs, in the order, that claiming one at a time would."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.jobs.fairness import Limits
+from bot.storage.store import Storage, open_storage
+from tests.databases import BACKENDS, database_url
+from tests.storage.test_job_store import LEASE, new_job, picker
+
+# (user, guild) of each job, oldest first: members with several jobs, two servers.
+ARRIVALS = [(1, 1), (1, 1), (1, 1), (2, 1), (3, 2), (2, 1), (1, 1), (4, 2), (3, 2), (1, 1), (5, None)]
+LIMITS = Limits(global_running=8, user_running=2, user_pending=100, server_running=4)
+
+
+@pytest.fixture(params=BACKENDS)
+async def two(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[Storage, Storage]]:
+    """Two databases holding the same queue."""
+    async with (
+        database_url(request.param, tmp_path / "a") as first,
+        database_url(request.param, tmp_path / "b") as second,
+        open_storage(first) as a,
+        open_storage(second) as b,
+    ):
+        for storage in (a, b):
+            for at, (user, guild) in enumerate(ARRIVALS):
+                job = await storage.jobs.admit(new_job(user, guild), pending_limit=100, now=float(at))
+                await storage.jobs.acknowledged(job.id, None, now=float(at))
+        yield a, b
+
+
+@pytest.mark.parametrize("room", [1, 3, 8])
+async def test_a_batch_claims_what_single_claims_would(two: tuple[Storage, Storage], room: int) -> None:
+    single, batched = two
+    one_by_one = []
+    while (job := await single.jobs.claim("p", pick=picker(LIMITS), lease=LEASE, now=100.0)) is not None:
+        one_by_one.append((job.user_id, job.guild_id, job.created_at))
+    in_batches: list[tuple[int, int | None, float]] = []
+    while claimed := await batched.jobs.claim_many("p", pick=picker(LIMITS), lease=LEASE, now=100.0, room=room):
+        assert len(claimed) <= room
+        in_batches += [(job.user_id, job.guild_id, job.created_at) for job in claimed]
+    assert in_batches == one_by_one
+    assert len(one_by_one) == LIMITS.global_running  # members 1, 2 and 3 at their 2, then 4 and 5
