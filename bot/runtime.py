@@ -14,6 +14,7 @@ import yarl
 from bot.client import ImagineBot
 from bot.gateway import GatewayClient
 from bot.inputs import AttachmentFetcher
+from bot.memory import pin_mmap_threshold
 from bot.metrics import Metrics, serve_metrics
 from bot.settings import Settings
 from bot.spool import Spool
@@ -40,6 +41,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     if settings.discord_gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
     metrics = Metrics()
+    pin_mmap_threshold()  # image buffers go back to the system after a burst (see bot.memory)
     with Spool.under(settings.data_dir) as spool:  # images in transit live in files there
         async with aiohttp.ClientSession() as session, open_storage(settings.database_url) as storage:
             gateway = GatewayClient(
