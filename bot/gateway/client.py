@@ -41,6 +41,9 @@ DEFAULT_TIMEOUT = 300.0  # generation may take minutes (thinking mode, 4K, seque
 DOWNLOAD_TIMEOUT = 60.0
 DEFAULT_DOWNLOAD_LIMIT = 64 * 1024 * 1024  # a 4K PNG can be tens of MB
 DOWNLOAD_ENDPOINT = "image_download"  # how image downloads are named to the observer
+# Image downloads at once, per client. Each stream costs the event loop a callback per chunk: a
+# burst of hundreds at once makes every turn of the loop long (lag) without arriving any sooner.
+MAX_DOWNLOADS = 16
 
 
 class GatewayClient:
@@ -73,6 +76,7 @@ class GatewayClient:
         self._download_limit = download_limit
         self._sleep = sleep
         self._observer = observer
+        self._downloads = asyncio.Semaphore(MAX_DOWNLOADS)
 
     async def generate(self, request: GenerationRequest, images: Sequence[bytes] = ()) -> GenerationResult:
         """Generate images for ``request``; with input ``images``, edit them (variations).
@@ -267,6 +271,10 @@ class GatewayClient:
             return writer.finish()
 
     async def _download(self, url: str) -> SpooledFile:
+        async with self._downloads:
+            return await self._download_now(url)
+
+    async def _download_now(self, url: str) -> SpooledFile:
         # Image URLs are pre-signed storage links: never send our API key to them.
         timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT)
         started, outcome = time.monotonic(), "cancelled"

@@ -7,6 +7,7 @@ writes the job's ending to the database only while this process still holds the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import secrets
@@ -34,6 +35,10 @@ MAX_RUNS = 3  # a job interrupted this many times is reported, not re-run foreve
 # job's place in the queue) until then, and a job done sooner goes straight to its result with
 # one edit instead of two.
 GENERATING_AFTER = 1.0
+# Results with large files posted at once: like downloads (see bot.gateway.client), each upload
+# costs the loop a callback per chunk, so a burst of them is sent a few at a time.
+LARGE_UPLOAD = 1024 * 1024  # bytes in one result's files
+MAX_LARGE_UPLOADS = 16
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024  # Discord's per-file limit where nothing better is known
 
 
@@ -79,6 +84,7 @@ class JobRunner:
         self._clock = clock
         self._show_generating = show_generating
         self._forget = forget
+        self._large_uploads = asyncio.Semaphore(MAX_LARGE_UPLOADS)
 
     async def run(self, tracked: Tracked) -> None:
         """Run a claimed job to its end: images delivered, or a failure explained; never raises but on cancel."""
@@ -149,7 +155,8 @@ class JobRunner:
     ) -> JobOutcome:
         job = tracked.job
         try:
-            async with tracked.lock:
+            large = sum(image.file.size for image in produced.images) > LARGE_UPLOAD
+            async with tracked.lock, self._large_uploads if large else contextlib.nullcontext():
                 delivery = await self._presenter.deliver(job, produced, elapsed=elapsed, notes=notes)
         except Undeliverable as error:
             kept = await asyncio.to_thread(keep_undelivered, self._data_dir, job.id, produced.images)
