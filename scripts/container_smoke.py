@@ -183,7 +183,7 @@ async def smoke(container: Container, extra_env: dict[str, str]) -> bool:
             "waiting for the /imagine result",
             bed.discord.wait_original(interaction, lambda m: bool(m.attachments), 60),
         )
-        print("result:", message.content.splitlines()[0], "| files:", [a.filename for a in message.attachments])
+        print("result:", message.text.splitlines()[0], "| files:", [a.filename for a in message.attachments])
         uid = await container.step("reading the user id", output(*container.exec_prefix, "id", "-u"))
         print("container user id:", uid)
         healthy = ""
