@@ -25,6 +25,7 @@ FetchSource = Callable[[ImageSource], Awaitable[bytes]]  # a variation's input i
 # these never stall the event loop; bounding them bounds the memory re-encodes take (a decoded 4K
 # image is 64 MB) and keeps a burst of images from crowding out the loop's own CPU time.
 IMAGE_THREADS = max(1, min(2, os.cpu_count() or 1))
+INLINE_IMAGE = 256 * 1024  # bytes: an image this small that fits is prepared on the loop itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,8 @@ class Producer:
             return prepare_image(image.file, spool=self._spool, stem=stem, limit=limit, metadata=metadata)
 
         try:
+            if image.file.size <= INLINE_IMAGE and image.file.size <= limit:
+                return prepare()  # checked and tagged in well under a millisecond: less than a thread hop costs
             return await self._in_pool(prepare)
         except BrokenImage as broken:
             raise MalformedResponse(f"image {which} from the gateway is broken: {broken}") from None
