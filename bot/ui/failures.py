@@ -31,6 +31,7 @@ from bot.gateway import (
 )
 from bot.i18n import t
 from bot.images import SourceImageGone
+from bot.storage.inputs import InputsMissing
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,8 @@ def describe(error: BaseException, locale: str, *, error_id: str | None = None) 
     if isinstance(error, SourceImageGone):
         reason = t(f"failure.source.{error.problem.value}", locale)
         return Failure(t("failure.source_gone", locale, reason=reason), retryable=False)
+    if isinstance(error, InputsMissing):
+        return Failure(t("failure.inputs_gone", locale), retryable=False)
     if isinstance(error, GatewayError):
         key, retryable = _gateway(error)
         support = t("failure.support", locale, request_id=error.request_id) if error.request_id else ""

@@ -25,6 +25,7 @@ from bot.gateway import (
 )
 from bot.gateway.error_table import ROWS, UNKNOWN, ErrorRow
 from bot.images import SourceImageGone, SourceProblem
+from bot.storage.inputs import InputsMissing
 from bot.ui.failures import describe
 
 OPERATOR = "Ask the bot's operator"
@@ -40,7 +41,7 @@ OPERATOR = "Ask the bot's operator"
             True,
         ),
         (IPInfringement("Input data is suspected of IP infringement."), ["copyright or trademark", "Reword"], False),
-        (InputImageRejected("bad image", status=400), ["refused the image to vary", "another image"], False),
+        (InputImageRejected("bad image", status=400), ["refused an input image", "another image"], False),
         (BadRequest("size is invalid", status=400), ["rejected the request as invalid", "size is invalid"], False),
         (
             BadRequest("cannot parse body", status=400, actor=Actor.OPERATOR),
@@ -61,6 +62,7 @@ OPERATOR = "Ask the bot's operator"
         (ImageDownloadFailed("404"), ["could not be downloaded", "no usable image"], True),
         (GatewayError("odd", status=418), ["gateway failed", "HTTP 418", "bot's operator"], True),
         (SourceImageGone(SourceProblem.MESSAGE_GONE), ["can't make this variation"], False),
+        (InputsMissing(["ab" * 32]), ["no longer stored", "`/edit`"], False),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, BaseException) else None,
 )
