@@ -56,6 +56,9 @@ class Session(Protocol):
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Run a query; return all its rows."""
 
+    async def execute_each(self, statements: Sequence[tuple[str, Params]]) -> list[int]:
+        """Run statements in order (sent together where the backend can); return each one's changed rows."""
+
 
 class Database(Session, Protocol):
     """A connected database. Plain statements auto-commit; :meth:`transaction` groups them."""

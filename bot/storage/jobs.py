@@ -13,9 +13,9 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 
-from .database import CLAIMS, Database, Session, guild_lock, user_lock
+from .database import CLAIMS, Database, Params, Session, guild_lock, user_lock
 from .records import Job, NewJob, QueueEntry, QueueState, Status, job_from_row
-from .usage import Budget, reserve, settle
+from .usage import DM, USED_TODAY, Budget, check_allowances, reservation, settle
 
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 _ID_LENGTH = 8  # 36**8 ≈ 2.8e12 ids: short to quote, collisions vanishingly rare (and retried)
@@ -62,17 +62,32 @@ class JobStore:
         # The server's lock only when its allowance is limited: otherwise members don't wait on each other.
         server_limited = budget is not None and budget.server_limit is not None
         locks = [guild_lock(new.guild_id), user_lock(new.user_id)] if server_limited else [user_lock(new.user_id)]
+        reserved = new.request.n if budget is not None else 0
+        usage_day = budget.day if budget is not None else None
+        pending_sql = "(SELECT COUNT(*) FROM jobs WHERE user_id = ? AND status IN (?, ?)) AS pending"
+        # Read everything the checks need in one statement, then write everything in one batch: on
+        # PostgreSQL the member's lock is held for three round trips (the first carries BEGIN and
+        # the lock, the last is COMMIT), on SQLite none of it leaves the loop's thread.
         async with self._db.transaction(locks=locks) as tx:
-            row = await tx.fetchone(
-                "SELECT COUNT(*) AS n FROM jobs WHERE user_id = ? AND status IN (?, ?)", (new.user_id, *_OPEN)
-            )
-            pending = int(row["n"]) if row is not None else 0
+            if budget is not None:
+                row = await tx.fetchone(
+                    f"SELECT {pending_sql}, {USED_TODAY}",
+                    (new.user_id, *_OPEN, new.user_id, budget.day, new.guild_id or DM),
+                )
+            else:
+                row = await tx.fetchone(f"SELECT {pending_sql}", (new.user_id, *_OPEN))
+            pending = int(row["pending"]) if row is not None else 0
             if pending >= pending_limit:
                 raise PendingLimitReached(pending, pending_limit)
-            reserved = new.request.n if budget is not None else 0
+            writes = []
             if budget is not None:
-                await reserve(tx, budget, new.guild_id, new.user_id, reserved, now=now)
-            job_id = await self._insert(tx, new, now, reserved, budget.day if budget is not None else None)
+                check_allowances(row, budget, new.guild_id, reserved, now=now)
+                writes.append(reservation(budget, new.guild_id, new.user_id, reserved))
+            job_id = new_job_id()
+            changed = await tx.execute_each([*writes, _insertion(job_id, new, now, reserved, usage_day)])
+            while not changed[-1]:  # an id collision (vanishingly rare): draw again
+                job_id = new_job_id()
+                changed = await tx.execute_each([_insertion(job_id, new, now, reserved, usage_day)])
         return Job(
             id=job_id,
             parent_id=new.parent_id,
@@ -97,38 +112,6 @@ class JobStore:
             reserved=reserved,
             usage_day=budget.day if budget is not None else None,
         )
-
-    @staticmethod
-    async def _insert(tx: Session, new: NewJob, now: float, reserved: int, usage_day: str | None) -> str:
-        while True:
-            job_id = new_job_id()
-            inserted = await tx.execute(
-                "INSERT INTO jobs (id, parent_id, action, guild_id, channel_id, user_id, model, request, seed,"
-                " status, created_at, interaction_token, token_expires_at, upload_limit, notes, reserved, usage_day,"
-                " locale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                (
-                    job_id,
-                    new.parent_id,
-                    new.action,
-                    new.guild_id,
-                    new.channel_id,
-                    new.user_id,
-                    new.request.model,
-                    json.dumps(new.request.to_dict()),
-                    new.request.seed,
-                    Status.QUEUED,
-                    now,
-                    new.interaction_token,
-                    new.token_expires_at,
-                    new.upload_limit,
-                    json.dumps(list(new.notes)),
-                    reserved,
-                    usage_day,
-                    new.locale,
-                ),
-            )
-            if inserted:
-                return job_id  # else: an id collision, draw again
 
     async def first_click(self, message_id: int, user_id: int, action: str, *, window: float, now: float) -> bool:
         """Record a button press; False if the same user pressed the same button within ``window`` s."""
@@ -394,3 +377,32 @@ class JobStore:
             "UPDATE jobs SET interaction_token = NULL WHERE interaction_token IS NOT NULL AND token_expires_at <= ?",
             (now,),
         )
+
+
+def _insertion(job_id: str, new: NewJob, now: float, reserved: int, usage_day: str | None) -> tuple[str, Params]:
+    """The statement that stores a new queued job (changing no row if ``job_id`` is taken)."""
+    return (
+        "INSERT INTO jobs (id, parent_id, action, guild_id, channel_id, user_id, model, request, seed,"
+        " status, created_at, interaction_token, token_expires_at, upload_limit, notes, reserved, usage_day,"
+        " locale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        (
+            job_id,
+            new.parent_id,
+            new.action,
+            new.guild_id,
+            new.channel_id,
+            new.user_id,
+            new.request.model,
+            json.dumps(new.request.to_dict()),
+            new.request.seed,
+            Status.QUEUED,
+            now,
+            new.interaction_token,
+            new.token_expires_at,
+            new.upload_limit,
+            json.dumps(list(new.notes)),
+            reserved,
+            usage_day,
+            new.locale,
+        ),
+    )

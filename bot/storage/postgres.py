@@ -54,6 +54,13 @@ class _Statements:
         cursor = await self._connection.execute(_adapt(sql), params)
         return list(await cursor.fetchall())
 
+    async def execute_each(self, statements: Sequence[tuple[str, Params]]) -> list[int]:
+        if self._pipeline is None:
+            return [await self.execute(sql, params) for sql, params in statements]
+        cursors = [await self._connection.execute(_adapt(sql), params) for sql, params in statements]
+        await self._pipeline.sync()  # one round trip for all of them
+        return [cursor.rowcount for cursor in cursors]
+
 
 class PostgresDatabase:
     """PostgreSQL: a pool for statements, one extra connection listening for queue changes."""
@@ -107,6 +114,10 @@ class PostgresDatabase:
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         async with self._pool.connection() as connection:
             return await _Statements(connection).fetchall(sql, params)
+
+    async def execute_each(self, statements: Sequence[tuple[str, Params]]) -> list[int]:
+        async with self.transaction() as tx:
+            return await tx.execute_each(statements)
 
     @asynccontextmanager
     async def transaction(self, *, locks: Sequence[str] = ()) -> AsyncIterator[Session]:

@@ -45,6 +45,9 @@ class _Statements:
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         return await self._db.run(lambda c: cast(list[Row], c.execute(sql, params).fetchall()))
 
+    async def execute_each(self, statements: Sequence[tuple[str, Params]]) -> list[int]:
+        return [await self.execute(sql, params) for sql, params in statements]
+
 
 class SqliteDatabase:
     """SQLite in autocommit mode; statements are serialized on one connection by an asyncio lock.
@@ -114,6 +117,10 @@ class SqliteDatabase:
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         async with self._lock:
             return await self._statements.fetchall(sql, params)
+
+    async def execute_each(self, statements: Sequence[tuple[str, Params]]) -> list[int]:
+        async with self.transaction() as tx:
+            return await tx.execute_each(statements)
 
     @asynccontextmanager
     async def transaction(self, *, locks: Sequence[str] = ()) -> AsyncIterator[Session]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.policy.allowance import AllowanceRefusal, check_reservation
 from bot.policy.allowance import settle as settle_reservation
 
-from .database import Database, Row, Session
+from .database import Database, Params, Row, Session
 
 DM = 0  # the "server" of direct messages
 
@@ -46,15 +46,23 @@ class DayUsage:
     top: tuple[tuple[int, int], ...]  # (user id, images) of the server's biggest users today
 
 
+# Today's images of a server and of one of its members; parameters: user id, day, server.
+USED_TODAY = (
+    "COALESCE(SUM(used + reserved), 0) AS server,"
+    " COALESCE(SUM(CASE WHEN user_id = ? THEN used + reserved ELSE 0 END), 0) AS member"
+    " FROM usage WHERE day = ? AND guild_id = ?"
+)
+
+
 async def reserve(tx: Session, budget: Budget, guild_id: int | None, user_id: int, images: int, *, now: float) -> None:
     """Reserve ``images`` against today's allowances, or raise :class:`AllowanceExceeded`."""
-    server = guild_id or DM
-    row = await tx.fetchone(
-        "SELECT COALESCE(SUM(used + reserved), 0) AS server,"
-        " COALESCE(SUM(CASE WHEN user_id = ? THEN used + reserved ELSE 0 END), 0) AS member"
-        " FROM usage WHERE day = ? AND guild_id = ?",
-        (user_id, budget.day, server),
-    )
+    row = await tx.fetchone(f"SELECT {USED_TODAY}", (user_id, budget.day, guild_id or DM))
+    check_allowances(row, budget, guild_id, images, now=now)
+    await tx.execute(*reservation(budget, guild_id, user_id, images))
+
+
+def check_allowances(row: Row | None, budget: Budget, guild_id: int | None, images: int, *, now: float) -> None:
+    """Raise :class:`AllowanceExceeded` if ``images`` more would pass an allowance (``row``: :data:`USED_TODAY`)."""
     member_used = int(row["member"]) if row is not None else 0
     server_used = int(row["server"]) if row is not None else 0
     refusal = check_reservation(
@@ -68,10 +76,14 @@ async def reserve(tx: Session, budget: Budget, guild_id: int | None, user_id: in
     )
     if refusal is not None:
         raise AllowanceExceeded(refusal)
-    await tx.execute(
+
+
+def reservation(budget: Budget, guild_id: int | None, user_id: int, images: int) -> tuple[str, Params]:
+    """The statement that reserves ``images`` (once :func:`check_allowances` passed)."""
+    return (
         "INSERT INTO usage (day, guild_id, user_id, used, reserved) VALUES (?, ?, ?, 0, ?)"
         " ON CONFLICT (day, guild_id, user_id) DO UPDATE SET reserved = usage.reserved + excluded.reserved",
-        (budget.day, server, user_id, images),
+        (budget.day, guild_id or DM, user_id, images),
     )
 
 

@@ -7,17 +7,18 @@ themselves are tested in ``test_server_control.py``.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import pytest
 
 from bot.policy import ChannelMode, ModelDefaults
 from bot.policy.preferences import MemberPreferences
-from bot.storage import open_storage
+from bot.storage import Status, open_storage
 from tests.bed import Bed
 from tests.fakes.discord import Interaction, Message
 
-from .helpers import result_of, set_policy
+from .helpers import result_of, set_policy, stored_job
 
 
 async def refusal(bed: Bed, interaction: Interaction) -> Message:
@@ -116,6 +117,8 @@ async def test_a_failed_job_gives_its_images_back(bed: Bed) -> None:
     async with bed.bot():
         await set_policy(bed, lambda p: p.with_limits(member_daily=1))
         failed = await result_of(bed.discord, await imagine(bed))
+        # The failure is recorded (and its images given back) just after it is shown.
+        await stored_job(bed, re.findall(r"id `([0-9a-z]+)`", failed.text)[-1], Status.FAILED)
         again = await result_of(bed.discord, await imagine(bed))
     assert "content filter" in failed.text and len(again.attachments) == 1
 
