@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -194,9 +195,17 @@ async def measure(name: str, quick: bool, profiler: Profiler) -> dict[str, float
                 figures["loop lag p99 in the throughput phase, ms"] = lag.p99(since, time.time())
                 figures[f"RSS after {total} more jobs, MiB"] = rss_mib(pid)
                 figures["RSS after ÷ before the heavy phase"] = rss_mib(pid) / rss_before
-            figures[ERRORS] = float(len([e for e in bed.discord.errors if e[1] >= 400]))
+            figures[ERRORS] = float(len(discord_errors(bed, name)))
             figures[LOST] = float(run.lost)
     return figures
+
+
+def discord_errors(bed: Bed, who: str) -> list[tuple[str, int, int]]:
+    """The fake Discord's refusals (route, status, code), each printed, for the CI log."""
+    errors = [error for error in bed.discord.errors if error[1] >= 400]
+    for route, status, code in errors:
+        print(f"{who}: Discord answered {status} (code {code}) to {route}", file=sys.stderr)
+    return errors
 
 
 async def measure_scale_out(
@@ -221,6 +230,6 @@ async def measure_scale_out(
             async with profiler.phase(pid, f"{label}-throughput"):
                 figures["throughput, jobs/s"] = await throughput(run, 200 if quick else 1000)
             figures["loop lag p99, ms"] = lag.p99(since, time.time())
-            figures[ERRORS] = float(len([e for e in bed.discord.errors if e[1] >= 400]))
+            figures[ERRORS] = float(len(discord_errors(bed, label)))
             figures[LOST] = float(run.lost)
     return figures

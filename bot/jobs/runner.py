@@ -148,7 +148,9 @@ class JobRunner:
 
     async def _generating_later(self, tracked: Tracked) -> None:
         await asyncio.sleep(GENERATING_AFTER)
-        await self._show_generating(tracked)
+        # Once sent, the edit is never abandoned: Discord could still apply it after the result
+        # (which waits for it under the job's lock) and overwrite it.
+        await asyncio.shield(self._show_generating(tracked))
 
     async def _deliver(
         self, tracked: Tracked, produced: Produced, elapsed: float, notes: tuple[Note, ...]
