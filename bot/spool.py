@@ -9,6 +9,7 @@ folder when it stops; folders left by a killed process are swept at the next sta
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import secrets
@@ -91,9 +92,8 @@ class Spool:
     """One process's folder of files in transit, with a cap on each file's size."""
 
     def __init__(self, folder: Path, *, limit: int = DEFAULT_LIMIT) -> None:
-        self.folder = folder
+        self.folder = folder  # made on first use (see path())
         self.limit = limit
-        folder.mkdir(parents=True, exist_ok=True)
 
     @classmethod
     @contextlib.contextmanager
@@ -133,6 +133,7 @@ def default_spool() -> Spool:
     global _default  # noqa: PLW0603 - one per process, made on first use
     if _default is None:
         _default = Spool(Path(tempfile.gettempdir()) / "imagine-spool" / f"{os.getpid()}-{secrets.token_hex(3)}")
+        atexit.register(shutil.rmtree, _default.folder, ignore_errors=True)
     return _default
 
 
