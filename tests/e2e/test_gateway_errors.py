@@ -81,7 +81,7 @@ async def test_a_persistent_rate_quota_is_explained_as_a_rate_limit(bed: Bed, bo
         (400, "Arrearage", "upstream account is overdue", True),
         (503, "get_channel_failed", "no available channel for this model", True),
         (400, "IPInfringementSuspect", "copyright or trademark", False),
-        (400, "InvalidParameter.DataInspection", "refused the image to vary", False),
+        (400, "InvalidParameter.DataInspection", "refused an input image", False),
     ],
 )
 async def test_answers_that_are_not_retried_say_who_must_act(
