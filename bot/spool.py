@@ -9,6 +9,7 @@ folder when it stops; folders left by a killed process are swept at the next sta
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import os
@@ -16,10 +17,11 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 DEFAULT_LIMIT = 64 * 1024 * 1024  # bytes per file: a 4K PNG can be tens of MB
 STALE_AFTER = 3600.0  # a folder untouched this long holds nothing in transit (jobs time out sooner)
@@ -159,3 +161,23 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's process
         return True
     return True
+
+
+Owned = TypeVar("Owned")
+
+
+async def gather_owned(tasks: Sequence[asyncio.Future[Owned]], discard: Callable[[Owned], None]) -> list[Owned]:
+    """Every task's result, in order; if one fails, the rest are cancelled and what arrived is discarded.
+
+    For tasks that each make a spooled file: a failed batch leaves no file behind, and the first
+    error is raised.
+    """
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+            if not isinstance(outcome, BaseException):  # it arrived, but the batch failed: nobody's now
+                discard(outcome)
+        raise

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from bot.spool import Spool, SpooledFile, SpoolFull, default_spool
+from bot.spool import Spool, SpooledFile, SpoolFull, default_spool, gather_owned
 
 from ._body import IN_MEMORY, PLACEHOLDER, Body, read_body, split_images
 from .datauri import data_uri
@@ -224,13 +224,8 @@ class GatewayClient:
         spooled: list[SpooledFile] = body.pop("_spooled", [])
         tasks = [asyncio.ensure_future(self._image(item, spooled)) for item in items]
         try:
-            images = await asyncio.gather(*tasks)
+            images = await gather_owned(tasks, lambda image: image.file.discard())
         except BaseException:
-            for task in tasks:
-                task.cancel()
-            for outcome in await asyncio.gather(*tasks, return_exceptions=True):
-                if isinstance(outcome, GeneratedImage):  # it arrived, but the answer failed: nobody's now
-                    outcome.file.discard()
             for file in spooled:
                 file.discard()
             raise

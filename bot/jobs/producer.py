@@ -14,7 +14,7 @@ from bot.catalogue import spec_for_model
 from bot.gateway import GatewayClient, IncompleteResult, MalformedResponse
 from bot.gateway.models import GeneratedImage, ImageSource
 from bot.images import BrokenImage, PreparedImage, SourceImageGone, SourceProblem, prepare_image
-from bot.spool import Spool
+from bot.spool import Spool, gather_owned
 from bot.storage.records import Job
 
 from .events import Partial
@@ -88,13 +88,8 @@ class Producer:
             for i, image in enumerate(result.images)
         ]
         try:
-            images = await asyncio.gather(*tasks)
+            images = await gather_owned(tasks, lambda prepared: prepared.file.discard())
         except BaseException:
-            for task in tasks:
-                task.cancel()
-            for outcome in await asyncio.gather(*tasks, return_exceptions=True):
-                if isinstance(outcome, PreparedImage):  # what was prepared is nobody's now
-                    outcome.file.discard()
             for image in result.images:  # and what was not (a prepared image's source is gone already)
                 image.file.discard()
             raise
