@@ -51,6 +51,17 @@ class PreparedImage:
         return (self.width, self.height) != self.original_size
 
 
+def result_stem(job_id: str, number: int) -> str:
+    """The file name, without extension, of a result's image ``number`` (1-based): ``<job id>_<number>``."""
+    return f"{job_id}_{number}"
+
+
+def result_image_number(filename: str, job_id: str) -> int | None:
+    """The number of a result's image from its file name (see :func:`result_stem`); ``None``: not that job's."""
+    prefix, _, number = filename.partition(".")[0].rpartition("_")
+    return int(number) if prefix == job_id and number.isascii() and number.isdigit() else None
+
+
 class SourceProblem(StrEnum):
     """Why a variation's input image is not available (the ui words it)."""
 

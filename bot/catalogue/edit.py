@@ -110,11 +110,23 @@ class EditSpec:
                 field, Text("rule.edit.aspect", {"ratio": ratio, "width": width, "height": height}), value
             )
 
+    def check_count(self, count: int, *, model: str) -> None:
+        """Raise ``rule.edit.image_count`` for more input images than one edit takes."""
+        if count > self.max_images:
+            raise InvalidOption(
+                "images", Text("rule.edit.image_count", {"max": self.max_images, "model": model}), count
+            )
+
+    def check_file(self, media_type: str, byte_size: int, size: tuple[int, int] | None, *, field: str) -> None:
+        """Check one input image's format, bytes and (when known) sides against this endpoint's rules."""
+        self.check_format(media_type, field=field, value=media_type)
+        self.check_bytes(byte_size, field=field, value=f"{byte_size / _MIB:.1f} MiB")
+        if size is not None:
+            self.check_pixels(*size, field=field, value="{}×{}".format(*size))
+
     def check_input(self, image: EditInput, *, field: str) -> None:
         """Check one input image against every rule of this endpoint (format, bytes, sides)."""
-        self.check_format(image.media_type, field=field, value=image.media_type)
-        self.check_bytes(image.byte_size, field=field, value=f"{image.byte_size / _MIB:.1f} MiB")
-        self.check_pixels(image.width, image.height, field=field, value=f"{image.width}×{image.height}")
+        self.check_file(image.media_type, image.byte_size, (image.width, image.height), field=field)
 
     def same_as_input(self, width: int, height: int) -> str:
         """The wire size for "same as the input": its own size if allowed, else scaled into the range.
@@ -157,9 +169,7 @@ def build_edit(
     edit = spec.edit
     if not inputs:
         raise InvalidOption(image_field(0), Text("rule.edit.image_required"), 0)
-    if len(inputs) > edit.max_images:
-        rule = Text("rule.edit.image_count", {"max": edit.max_images, "model": spec.display_name})
-        raise InvalidOption("images", rule, len(inputs))
+    edit.check_count(len(inputs), model=spec.display_name)
     for index, image in enumerate(inputs):
         edit.check_input(image, field=image_field(index))
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.catalogue import spec_for_model
 from bot.gateway import GatewayClient, IncompleteResult, MalformedResponse
 from bot.gateway.models import GeneratedImage, ImageSource
-from bot.images import BrokenImage, PreparedImage, SourceImageGone, SourceProblem, prepare_image
+from bot.images import BrokenImage, PreparedImage, SourceImageGone, SourceProblem, prepare_image, result_stem
 from bot.spool import Spool, gather_owned
 from bot.storage.records import Job
 
@@ -83,7 +83,7 @@ class Producer:
         # fails the job (with Retry) rather than putting a broken file in the channel.
         tasks = [
             asyncio.ensure_future(
-                self._prepare(image, f"{job.id}_{i + 1}", upload_limit, metadata, f"{i + 1} of {count}")
+                self._prepare(image, result_stem(job.id, i + 1), upload_limit, metadata, f"{i + 1} of {count}")
             )
             for i, image in enumerate(result.images)
         ]

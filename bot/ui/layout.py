@@ -18,9 +18,7 @@ from bot.storage.records import Job
 
 from .buttons import FILES_PER_MESSAGE, ROW_WIDTH, ButtonAction, ResultButton
 
-# Discord's limits for one Components V2 message (nested components count too).
-MAX_COMPONENTS = 40
-MAX_TEXT = 4000
+MAX_TEXT = 4000  # Discord's limit for the text of one Components V2 message
 GALLERY_MAX = FILES_PER_MESSAGE  # one gallery shows one message's files
 ACCENT = discord.Colour.blurple()
 
@@ -63,12 +61,6 @@ def extra_actions(job: Job) -> tuple[ButtonAction, ...]:
     return ()
 
 
-def component_count(view: ui.LayoutView) -> int:
-    """Every component of the message, nested ones included (Discord allows :data:`MAX_COMPONENTS`)."""
-    payload: list[dict[str, Any]] = view.to_components()  # type: ignore[no-untyped-call]
-    return len(list(_walk(payload)))
-
-
 def custom_ids(components: Iterable[Any]) -> list[str]:
     """The custom ids of a received message's components, however deeply nested (classic or V2)."""
     found: list[str] = []
@@ -94,14 +86,6 @@ def _gallery(filenames: Sequence[str], first_index: int, total: int, locale: str
 
 def _rows(buttons: list[ResultButton]) -> list[ui.Item[Any]]:
     return [ui.ActionRow(*buttons[i : i + ROW_WIDTH]) for i in range(0, len(buttons), ROW_WIDTH)]
-
-
-def _walk(components: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
-    for component in components:
-        yield component
-        yield from _walk(component.get("components", []))
-        if "accessory" in component:
-            yield component["accessory"]
 
 
 def _fit(text: str) -> str:

@@ -26,6 +26,7 @@ from bot.catalogue import (
     spec_for_model,
 )
 from bot.i18n import t
+from bot.images import result_image_number
 from bot.inputs import Attachment
 from bot.logs import bind_interaction
 from bot.storage import Action
@@ -196,7 +197,7 @@ class Edit(commands.Cog):
         locale = member_locale(interaction)
         job = await self.bot.storage.jobs.get(job_id)
         message = interaction.message
-        images = [a for a in _images_of(message) if a.filename.startswith(f"{job_id}_")] if message else []
+        images = _result_images(message, job_id)
         if job is None or not images:
             await interaction.response.send_message(t("results.gone", locale), ephemeral=True)
             return
@@ -213,7 +214,7 @@ class Edit(commands.Cog):
     async def open_region_form(self, interaction: discord.Interaction[Any], job_id: str) -> None:
         """Vary region pressed on a result: the form, naming this message's images."""
         message = interaction.message
-        names = [a.filename for a in _images_of(message) if a.filename.startswith(f"{job_id}_")] if message else []
+        names = [a.filename for a in _result_images(message, job_id)]
         if not names:
             text = t("results.variation_missing", member_locale(interaction), index=1)
             await interaction.response.send_message(text, ephemeral=True)
@@ -235,6 +236,11 @@ def _images_of(message: discord.Message | None) -> list[discord.Attachment]:
     if message is None:
         return []
     return [a for a in message.attachments if (a.content_type or "").startswith("image/")]
+
+
+def _result_images(message: discord.Message | None, job_id: str) -> list[discord.Attachment]:
+    """The images of job ``job_id`` on ``message`` (a result card), in order."""
+    return [a for a in _images_of(message) if result_image_number(a.filename, job_id)]
 
 
 def _first(values: dict[str, list[str]], name: str) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.catalogue import EditOptions, InvalidOption, ModelSpec, image_field
-from bot.i18n import Text, t
+from bot.i18n import t
 from bot.inputs import Attachment, AttachmentUnavailable, HostNotAllowed, take_inputs
 from bot.jobs.events import Note
 from bot.storage import Action
@@ -34,20 +34,15 @@ def check_declared(spec: ModelSpec, attachments: Sequence[discord.Attachment]) -
 
     The files are checked again once downloaded: a declared size or type is never trusted.
     """
-    if len(attachments) > spec.edit.max_images:
-        rule = Text("rule.edit.image_count", {"max": spec.edit.max_images, "model": spec.display_name})
-        return InvalidOption("images", rule, len(attachments))
-    for index, attachment in enumerate(attachments):
-        field = image_field(index)
-        try:
-            spec.edit.check_format(
-                (attachment.content_type or "").split(";")[0], field=field, value=attachment.filename
-            )
-            spec.edit.check_bytes(attachment.size, field=field, value=f"{attachment.size / 1024 / 1024:.1f} MiB")
-            if attachment.width and attachment.height:
-                spec.edit.check_pixels(attachment.width, attachment.height, field=field, value=attachment.filename)
-        except InvalidOption as refused:
-            return refused
+    try:
+        spec.edit.check_count(len(attachments), model=spec.display_name)
+        for index, attachment in enumerate(attachments):
+            # No declared type: the file name is what gets quoted (and it is no image format).
+            media_type = (attachment.content_type or attachment.filename).split(";")[0]
+            size = (attachment.width, attachment.height) if attachment.width and attachment.height else None
+            spec.edit.check_file(media_type, attachment.size, size, field=image_field(index))
+    except InvalidOption as refused:
+        return refused
     return None
 
 

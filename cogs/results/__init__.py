@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.catalogue import InvalidOption
 from bot.i18n import t
+from bot.images import result_image_number
 from bot.jobs.undelivered import undelivered_images
 from bot.logs import bind_interaction
 from bot.policy import ServerPolicy
@@ -126,14 +127,14 @@ class Results(commands.Cog, name=HANDLER_COG):
         try:
             for message_id in (record.message_id, *record.overflow_message_ids):
                 message = await channel.fetch_message(message_id)
-                found += [a for a in message.attachments if a.filename.startswith(f"{record.id}_")]
+                found += [a for a in message.attachments if result_image_number(a.filename, record.id)]
             images = [(a.filename, await a.read()) for a in found]
         except discord.HTTPException as error:
             log.info("result %s: original message unavailable (%s)", record.id, error.status)
             return []
         if len(images) < record.image_count:
             return []  # partly gone: regenerate the whole set rather than show part of it
-        return sorted(images, key=lambda item: int(item[0].split("_")[-1].split(".")[0]))
+        return sorted(images, key=lambda item: result_image_number(item[0], record.id) or 0)
 
 
 def _not_found(result_id: str, retention_days: int | None, locale: str) -> str:

@@ -10,6 +10,7 @@ import discord
 from bot.catalogue import spec_for_model
 from bot.gateway.models import ImageSource
 from bot.i18n import t
+from bot.images import result_image_number
 from bot.storage import Action, Job
 from bot.ui.buttons import ButtonAction
 from bot.ui.info import render_info
@@ -97,8 +98,8 @@ async def _cancel(bot: ImagineBot, interaction: discord.Interaction[Any], job: J
 
 async def _variation(bot: ImagineBot, interaction: discord.Interaction[Any], job: Job, index: int) -> None:
     message = interaction.message
-    prefix = f"{job.id}_{index}."
-    attachment = next((a for a in message.attachments if a.filename.startswith(prefix)), None) if message else None
+    attachments = message.attachments if message else []
+    attachment = next((a for a in attachments if result_image_number(a.filename, job.id) == index), None)
     if message is None or attachment is None:
         text = t("results.variation_missing", member_locale(interaction), index=index)
         await interaction.response.send_message(text, ephemeral=True)

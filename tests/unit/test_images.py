@@ -163,3 +163,14 @@ def test_a_complete_png_passes_with_its_bytes_untouched(spool: Spool) -> None:
     assert verify_image(TEXTURED) == ("PNG", (1024, 1024))
     prepared = prepare_image(TEXTURED, spool, stem="ok", limit=len(TEXTURED))
     assert prepared.file.read_bytes() == TEXTURED and not prepared.reencoded
+
+
+def test_a_results_file_names_are_made_and_read_back_in_one_place() -> None:
+    from bot.images import result_image_number, result_stem
+
+    assert result_image_number(result_stem("0suwgwxi", 12) + ".webp", "0suwgwxi") == 12
+    assert result_image_number("0suwgwxi_3.png", "other") is None  # another job's image
+    assert (
+        result_image_number("photo.png", "0suwgwxi") is None
+        and result_image_number("0suwgwxi_x.png", "0suwgwxi") is None
+    )
