@@ -205,13 +205,17 @@ async def test_a_process_runs_no_more_than_its_share(shared_bed: Bed) -> None:
     scaled(bed, MAX_CONCURRENT_JOBS="3", MAX_JOBS_PER_PROCESS="1")
     bed.gateway.hold = asyncio.Event()
     async with bed.bot_process() as main, bed.worker_process() as worker:
-        interactions = [await imagine(bed, user, f"share {user}") for user in ("alice", "bob", "carol")]
-        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 2)  # one in each process
+        # one at a time, so which process takes which is known (the local Discord sends without waiting)
+        alice = await imagine(bed, "alice", "share alice")
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 1)  # in the gateway process
+        bob = await imagine(bed, "bob", "share bob")
+        await bed.discord.wait_for(lambda: bed.gateway.in_flight == 2)  # no room there: in the worker
+        carol = await imagine(bed, "carol", "share carol")
         # the global limit (3) had room, the processes did not: the third waits, alone in the queue
-        await bed.discord.wait_original(interactions[2], lambda m: "**Queued** — position 1 of 1" in m.text)
+        await bed.discord.wait_original(carol, lambda m: "**Queued** — position 1 of 1" in m.text)
         assert bed.gateway.in_flight == 2
         bed.gateway.hold.set()
-        for interaction in interactions:
+        for interaction in (alice, bob, carol):
             await result_of(bed.discord, interaction, timeout=30)
         claims = (main.output.count(" claimed by "), worker.output.count(" claimed by "))
     assert bed.gateway.max_in_flight == 2 and sum(claims) == 3 and min(claims) >= 1
