@@ -1,4 +1,4 @@
-"""The local Discord's schema check picks a component union's branch by ``type``: same verdicts, same errors."""
+"""The local Discord's schema check: a union's branch picked by ``type``, and the fast verdict, change no verdict."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import copy
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 import pytest
 
 from bot.ui.layout import result_layout
-from tests.fakes.discord._spec import load_validator
+from tests.fakes.discord import _spec
+from tests.fakes.discord._errors import DiscordError
+from tests.fakes.discord._spec import OpenApiValidator, load_validator
 from tests.paths import DISCORD_OPENAPI
 
 TEMPLATE = "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"
@@ -52,3 +55,31 @@ def test_a_broken_card_is_refused() -> None:
     fast = load_validator(DISCORD_OPENAPI)._validator("patch", TEMPLATE)
     assert fast is not None
     assert fast.is_valid(card()) and not any(fast.is_valid(body) for body in broken_cards())
+
+
+@pytest.mark.parametrize("body", [card(), *broken_cards()])
+def test_the_fast_verdict_agrees_with_the_reference_implementation(body: dict[str, Any]) -> None:
+    checker = load_validator(DISCORD_OPENAPI)
+    standard = checker._validator("patch", TEMPLATE)
+    assert standard is not None
+    assert checker._verdict("patch", TEMPLATE, standard).is_valid(body) is standard.is_valid(body)
+
+
+def test_a_body_the_checkers_judge_differently_is_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_spec, "CROSS_CHECK", True)  # as in the test suite
+    checker = OpenApiValidator(DISCORD_OPENAPI)
+    standard = checker._validator("patch", TEMPLATE)
+    assert standard is not None
+    checker._verdicts[("patch", TEMPLATE)] = jsonschema_rs.Draft202012Validator({})  # accepts anything
+    with pytest.raises(DiscordError):  # the reference implementation still refuses it
+        checker.validate("PATCH", TEMPLATE, broken_cards()[1])
+    assert len(checker.disagreements) == 1 and "valid=True" in checker.disagreements[0]
+
+
+def test_without_the_cross_check_a_refusal_is_still_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_spec, "CROSS_CHECK", False)  # as in the bench
+    checker = load_validator(DISCORD_OPENAPI)
+    checker.validate("PATCH", TEMPLATE, card())
+    with pytest.raises(DiscordError) as refused:
+        checker.validate("PATCH", TEMPLATE, broken_cards()[1])
+    assert refused.value.status == 400 and "is not of type 'string'" in str(refused.value.errors)
