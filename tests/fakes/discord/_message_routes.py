@@ -22,7 +22,7 @@ class _MessageRoutesMixin(_MessageBodyMixin):
     # --------------------------------------------------------- interactions
     def _interaction(self, request: web.Request, *, for_webhook: bool) -> Interaction:
         token = request.match_info["token"]
-        found = next((i for i in self.interactions.values() if i.token == token), None)
+        found = self.interactions_by_token.get(token)
         if for_webhook:
             if int(request.match_info["app"]) != self.application_id or found is None:
                 raise DiscordError(404, 10015, "Unknown Webhook")

@@ -60,6 +60,7 @@ class _FakeState:
         self.locales: dict[int, str] = {}  # user id -> client locale (en-US unless a test sets one)
         self.guild_locale = "en-US"  # the server's preferred locale (Community servers choose one)
         self.interactions: dict[int, Interaction] = {}
+        self.interactions_by_token: dict[str, Interaction] = {}
         self.errors: list[tuple[str, int, int]] = []  # (route, status, code) of every refusal
         self.identified = asyncio.Event()
         self.identify_count = 0

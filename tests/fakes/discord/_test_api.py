@@ -72,7 +72,7 @@ class _TestApiMixin(_MembersMixin):
         if message is not None:
             payload["message"] = message.to_json(self.base_url, self.now())
         interaction = Interaction(interaction_id, token, kind, user, channel, created, payload)
-        self.interactions[interaction_id] = interaction
+        self.interactions[interaction_id] = self.interactions_by_token[token] = interaction
         await connection.dispatch("INTERACTION_CREATE", payload)
         return interaction
 
