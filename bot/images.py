@@ -142,9 +142,9 @@ def prepare_image(
     consumed: it becomes the result or is removed. Raises :class:`BrokenImage`.
     """
     try:
-        kind, size = verify_image(source.path)
+        kind, size = verify_image(source.data if source.data is not None else source.file_path)
         if metadata is not None and kind == "PNG":
-            tagged = spool.adopt(tag_png_file(source.path, spool.path(".png"), METADATA_KEY, metadata))
+            tagged = _tagged(source, spool, metadata)
             if tagged.size <= limit:
                 source.discard()
                 source = tagged
@@ -162,7 +162,7 @@ def prepare_image(
 
 def _reencode(source: SpooledFile, spool: Spool, stem: str, limit: int, size: tuple[int, int]) -> PreparedImage:
     try:
-        with Image.open(source.path) as image:
+        with source.open() as data, Image.open(data) as image:
             rgb = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
     except _DECODE_ERRORS as exc:  # intact chunks around pixel data that does not inflate
         raise BrokenImage(_decode_problem(exc)) from None
@@ -177,6 +177,13 @@ def _reencode(source: SpooledFile, spool: Spool, stem: str, limit: int, size: tu
             return PreparedImage(f"{stem}.webp", spool.adopt(path), width, height, size, reencoded=True)
         os.unlink(path)
         width, height = int(width * _SCALE_STEP), int(height * _SCALE_STEP)
+
+
+def _tagged(source: SpooledFile, spool: Spool, metadata: str) -> SpooledFile:
+    """``source`` with ``metadata`` embedded: in memory if it was, else copied file to file."""
+    if source.data is not None:
+        return spool.keep(add_png_text(source.data, METADATA_KEY, metadata), ".png")
+    return spool.adopt(tag_png_file(source.file_path, spool.path(".png"), METADATA_KEY, metadata))
 
 
 def tag_png_file(source: Path, target: Path, key: str, text: str) -> Path:

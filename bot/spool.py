@@ -2,9 +2,10 @@
 
 Each process spools the images it downloads, tags and re-encodes into its own folder under
 ``DATA_DIR/spool/``, writing each file as it streams in and refusing any that grows past a cap.
-Only a small buffer per image is ever in memory, so the memory a process needs does not grow with
-the size or number of images; uploads read the files back in small chunks. A process removes its
-folder when it stops; folders left by a killed process are swept at the next start.
+At most :data:`IN_MEMORY` bytes per image are ever in memory (a smaller image is kept there whole,
+never written out), so the memory a process needs does not grow with the size of images, and only
+with their number up to that small bound; uploads read the files back in small chunks. A process
+removes its folder when it stops; folders left by a killed process are swept at the next start.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import io
 import os
 import secrets
 import shutil
@@ -21,9 +23,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 DEFAULT_LIMIT = 64 * 1024 * 1024  # bytes per file: a 4K PNG can be tens of MB
+IN_MEMORY = 256 * 1024  # bytes: a file no larger stays in memory (at most this much per image in flight)
 STALE_AFTER = 3600.0  # a folder untouched this long holds nothing in transit (jobs time out sooner)
 ORPHAN_AFTER = 60.0  # a folder whose process is gone, once nothing wrote to it for this long
 
@@ -34,51 +37,92 @@ class SpoolFull(Exception):
 
 @dataclass(frozen=True, slots=True)
 class SpooledFile:
-    """One complete file in a spool."""
+    """One complete file in a spool; a small one (see :class:`SpoolWriter`) is kept as bytes and has no ``path``."""
 
-    path: Path
+    path: Path | None
     size: int
+    data: bytes | None = None  # the contents, when there is no file
 
     def read_bytes(self) -> bytes:
-        """The whole file (for small files: a variation's input, tests)."""
-        return self.path.read_bytes()
+        """The whole file (for small files: a variation's input, an upload, tests)."""
+        return self.data if self.data is not None else self.file_path.read_bytes()
 
     def head(self, count: int) -> bytes:
         """The first ``count`` bytes (a format's signature and header)."""
-        with self.path.open("rb") as file:
+        with self.open() as file:
             return file.read(count)
+
+    def open(self) -> BinaryIO:
+        """The contents to read (blocking for a file)."""
+        return io.BytesIO(self.data) if self.data is not None else self.file_path.open("rb")
+
+    def copy_to(self, target: Path) -> None:
+        """Write the contents to ``target`` (blocking)."""
+        if self.data is not None:
+            target.write_bytes(self.data)
+        else:
+            shutil.copyfile(self.file_path, target)
+
+    @property
+    def file_path(self) -> Path:
+        """The file on disk (not for a small file kept in memory)."""
+        if self.path is None:
+            raise ValueError("this spooled file is kept in memory")
+        return self.path
 
     def discard(self) -> None:
         """Remove the file (it may already be gone)."""
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+        if self.path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
 
 
 class SpoolWriter:
-    """A file being written chunk by chunk; removed again unless :meth:`finish` is reached."""
+    """A file being written chunk by chunk; removed again unless :meth:`finish` is reached.
 
-    def __init__(self, path: Path, limit: int) -> None:
-        self.path = path
+    The first bytes (the spool's ``in_memory``) are kept in memory and only a larger file goes to disk:
+    for a small image, making, reading back and removing a file costs more CPU than the image.
+    """
+
+    def __init__(self, spool: Spool, suffix: str, limit: int) -> None:
         self.size = 0
-        self._limit = limit
-        self._file = path.open("wb", buffering=0)  # each chunk is written once, straight to the page cache
+        self._spool, self._suffix, self._limit = spool, suffix, limit
+        self._buffer = bytearray()
+        self._file: BinaryIO | None = None
+        self._path: Path | None = None
+        self._finished = False
 
     def write(self, chunk: bytes | bytearray | memoryview) -> None:
         """Append ``chunk``; raise :class:`SpoolFull` past the cap."""
         self.size += len(chunk)
         if self.size > self._limit:
             raise SpoolFull(f"larger than {self._limit} bytes")
+        if self._file is None:
+            if self.size <= self._spool.in_memory:
+                self._buffer += chunk
+                return
+            self._path = self._spool.path(self._suffix)
+            self._file = self._path.open("wb", buffering=0)  # each chunk is written once, straight to the page cache
+            self._file.write(self._buffer)
+            self._buffer = bytearray()
         self._file.write(chunk)
 
     def finish(self) -> SpooledFile:
         """Close the file and return it."""
+        self._finished = True
+        if self._file is None:
+            return SpooledFile(None, self.size, bytes(self._buffer))
         self._file.close()
-        return SpooledFile(self.path, self.size)
+        return SpooledFile(self._path, self.size)
 
     def abandon(self) -> None:
-        self._file.close()
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+        self._finished = True
+        self._buffer = bytearray()
+        if self._file is not None:
+            self._file.close()
+        if self._path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self._path.unlink()
 
     def __enter__(self) -> SpoolWriter:
         return self
@@ -86,16 +130,17 @@ class SpoolWriter:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        if kind is not None or not self._file.closed:
+        if kind is not None or not self._finished:
             self.abandon()
 
 
 class Spool:
     """One process's folder of files in transit, with a cap on each file's size."""
 
-    def __init__(self, folder: Path, *, limit: int = DEFAULT_LIMIT) -> None:
+    def __init__(self, folder: Path, *, limit: int = DEFAULT_LIMIT, in_memory: int = IN_MEMORY) -> None:
         self.folder = folder  # made on first use (see path())
         self.limit = limit
+        self.in_memory = in_memory  # bytes: a file no larger is never written out
 
     @classmethod
     @contextlib.contextmanager
@@ -116,7 +161,7 @@ class Spool:
 
     def writer(self, suffix: str = "", *, limit: int | None = None) -> SpoolWriter:
         """A new file to stream into, of at most ``limit`` bytes (default: the spool's cap); a context manager."""
-        return SpoolWriter(self.path(suffix), limit if limit is not None else self.limit)
+        return SpoolWriter(self, suffix, limit if limit is not None else self.limit)
 
     def adopt(self, path: Path) -> SpooledFile:
         """A file written into :meth:`path` by other means (an encoder), checked against the cap."""
@@ -125,6 +170,12 @@ class Spool:
             path.unlink()
             raise SpoolFull(f"larger than {self.limit} bytes")
         return SpooledFile(path, size)
+
+    def keep(self, data: bytes, suffix: str = "") -> SpooledFile:
+        """``data`` as a spooled file: in memory when small (see :class:`SpoolWriter`), else written out."""
+        with self.writer(suffix) as writer:
+            writer.write(data)
+            return writer.finish()
 
 
 _default: Spool | None = None

@@ -198,7 +198,7 @@ class GatewayClient:
         """Decode the inlined images of a large answer into spooled files; parse the rest (blocking)."""
         assert raw.file is not None
         try:
-            with raw.file.path.open("rb") as source:
+            with raw.file.open() as source:
                 rest, files = split_images(source, self.spool, self._download_limit)
         finally:
             raw.discard()

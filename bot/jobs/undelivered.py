@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from bot.images import PreparedImage
@@ -20,7 +19,7 @@ def keep_undelivered(data_dir: Path, job_id: str, images: list[PreparedImage]) -
     folder = undelivered_folder(data_dir, job_id)
     folder.mkdir(parents=True, exist_ok=True)
     for image in images:
-        shutil.copyfile(image.file.path, folder / image.filename)
+        image.file.copy_to(folder / image.filename)
     return folder
 
 
