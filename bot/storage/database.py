@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -98,39 +98,6 @@ class WorkSignal:
             async with asyncio.timeout(timeout):
                 await self._event.wait()
         self._event.clear()
-
-
-class LocalLocks:
-    """This process's side of named locks: one waiter per name goes on to the database at a time.
-
-    Without it, every coroutine of a process that wants a busy lock (a burst of one member's
-    commands) would hold a pooled connection while the database makes it wait, and the pool would
-    run dry for everything else: claims, endings, other members.
-    """
-
-    def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._users: dict[str, int] = {}  # holders and waiters per name: a lock nobody wants is dropped
-
-    @contextlib.asynccontextmanager
-    async def hold(self, names: Sequence[str]) -> AsyncIterator[None]:
-        """Hold every lock of ``names``, taken in the order given (as the database's are)."""
-        async with contextlib.AsyncExitStack() as stack:
-            for name in names:
-                await stack.enter_async_context(self._one(name))
-            yield
-
-    @contextlib.asynccontextmanager
-    async def _one(self, name: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(name, asyncio.Lock())
-        self._users[name] = self._users.get(name, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[name] -= 1
-            if not self._users[name]:
-                del self._users[name], self._locks[name]
 
 
 @dataclass(frozen=True, slots=True)

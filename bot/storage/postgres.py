@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from .database import DatabaseUnavailable, DatabaseUrl, Dialect, LocalLocks, Params, Row, Session, WorkSignal
+from .database import DatabaseUnavailable, DatabaseUrl, Dialect, Params, Row, Session, WorkSignal
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,6 @@ class PostgresDatabase:
         self._channel = f"imagine_jobs_{schema}"  # per schema: test runs in one database never wake each other
         self._work = WorkSignal()
         self._listener: asyncio.Task[None] | None = None
-        self._local_locks = LocalLocks()
 
     @classmethod
     @asynccontextmanager
@@ -125,9 +124,7 @@ class PostgresDatabase:
         # In pipeline mode, BEGIN and the locks travel with the transaction's first statement, and
         # COMMIT goes out on its own: a transaction costs two round trips fewer (the server still
         # runs them in order, so each statement after a lock runs holding it).
-        # A lock this process is already waiting for is waited for here, holding no connection.
         async with (
-            self._local_locks.hold(locks),
             self._pool.connection() as connection,
             connection.pipeline() as pipeline,
             connection.transaction(),
