@@ -23,7 +23,8 @@ from bot.policy import (
     server_allowance,
     usage_day,
 )
-from bot.storage.jobs import JobStore, PendingLimitReached
+from bot.storage.admissions import PendingLimitReached
+from bot.storage.jobs import JobStore
 from bot.storage.policies import PolicyDocuments, PolicyStore
 from bot.storage.records import Action, Job, NewJob
 from bot.storage.usage import AllowanceExceeded, Budget

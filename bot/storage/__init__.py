@@ -4,8 +4,9 @@
 :class:`Storage` whose stores (``storage.jobs`` …) work the same on both.
 """
 
+from .admissions import PendingLimitReached
 from .database import DatabaseUnavailable, DatabaseUrl, Dialect
-from .jobs import JobStore, PendingLimitReached
+from .jobs import JobStore
 from .migrations import SCHEMA_VERSION
 from .records import Action, Job, NewJob, Status
 from .store import Storage, open_storage

@@ -9,16 +9,16 @@ so a process that lost its lease cannot overwrite the job's ending.
 
 from __future__ import annotations
 
+import functools
 import json
-import secrets
 from collections.abc import Callable, Iterable, Sequence
 
-from .database import CLAIMS, Database, Params, Session, guild_lock, user_lock
+from .admissions import Admission, admit_together
+from .database import CLAIMS, Database, Session
+from .group_commit import GroupCommit
 from .records import Job, NewJob, QueueEntry, QueueState, Status, job_from_row
-from .usage import DM, USED_TODAY, Budget, check_allowances, reservation, settle
+from .usage import Budget, settle
 
-_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
-_ID_LENGTH = 8  # 36**8 ≈ 2.8e12 ids: short to quote, collisions vanishingly rare (and retried)
 _OPEN = (Status.QUEUED, Status.RUNNING)
 
 # A job becomes claimable once its interaction is acknowledged (its status message exists). One
@@ -29,89 +29,29 @@ CLAIM_BATCH = 8  # the most jobs of one member a claim takes in one transaction
 Pick = Callable[[QueueState], str | None]  # the fairness rule: which waiting job starts next
 
 
-class PendingLimitReached(Exception):
-    """The user already has as many open jobs as allowed."""
-
-    def __init__(self, pending: int, limit: int) -> None:
-        super().__init__(f"{pending} open jobs, limit {limit}")
-        self.pending = pending
-        self.limit = limit
-
-
-def new_job_id() -> str:
-    """A fresh short job id."""
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
-
-
 class JobStore:
     """Jobs in the database (either backend)."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
+        self._admissions = GroupCommit[Admission, Job](
+            functools.partial(admit_together, database), orphaned=self._cancel_orphan
+        )
 
     # ------------------------------------------------------------------ admission
     async def admit(self, new: NewJob, *, pending_limit: int, now: float, budget: Budget | None = None) -> Job:
         """Store a new queued job, unless its user already has ``pending_limit`` open jobs.
 
         With a ``budget``, its images are reserved against today's allowances in the same step
-        (see :mod:`bot.storage.usage`). Counting, reserving and inserting happen in one transaction
-        under the server's and the member's locks, so a burst of clicks (in any number of
-        processes) can never get past a limit, while other members' admissions and the claims go
-        on. Raises :class:`PendingLimitReached` or :class:`~bot.storage.usage.AllowanceExceeded`.
+        (see :mod:`bot.storage.admissions`). Raises :class:`PendingLimitReached` or
+        :class:`~bot.storage.usage.AllowanceExceeded`.
         """
-        # The server's lock only when its allowance is limited: otherwise members don't wait on each other.
-        server_limited = budget is not None and budget.server_limit is not None
-        locks = [guild_lock(new.guild_id), user_lock(new.user_id)] if server_limited else [user_lock(new.user_id)]
-        reserved = new.request.n if budget is not None else 0
-        usage_day = budget.day if budget is not None else None
-        pending_sql = "(SELECT COUNT(*) FROM jobs WHERE user_id = ? AND status IN (?, ?)) AS pending"
-        # Read everything the checks need in one statement, then write everything in one batch: on
-        # PostgreSQL the member's lock is held for three round trips (the first carries BEGIN and
-        # the lock, the last is COMMIT), on SQLite none of it leaves the loop's thread.
-        async with self._db.transaction(locks=locks) as tx:
-            if budget is not None:
-                row = await tx.fetchone(
-                    f"SELECT {pending_sql}, {USED_TODAY}",
-                    (new.user_id, *_OPEN, new.user_id, budget.day, new.guild_id or DM),
-                )
-            else:
-                row = await tx.fetchone(f"SELECT {pending_sql}", (new.user_id, *_OPEN))
-            pending = int(row["pending"]) if row is not None else 0
-            if pending >= pending_limit:
-                raise PendingLimitReached(pending, pending_limit)
-            writes = []
-            if budget is not None:
-                check_allowances(row, budget, new.guild_id, reserved, now=now)
-                writes.append(reservation(budget, new.guild_id, new.user_id, reserved))
-            job_id = new_job_id()
-            changed = await tx.execute_each([*writes, _insertion(job_id, new, now, reserved, usage_day)])
-            while not changed[-1]:  # an id collision (vanishingly rare): draw again
-                job_id = new_job_id()
-                changed = await tx.execute_each([_insertion(job_id, new, now, reserved, usage_day)])
-        return Job(
-            id=job_id,
-            parent_id=new.parent_id,
-            action=new.action,
-            guild_id=new.guild_id,
-            channel_id=new.channel_id,
-            user_id=new.user_id,
-            request=new.request,
-            status=Status.QUEUED,
-            message_id=None,
-            image_count=0,
-            gateway_request_id=None,
-            error=None,
-            created_at=now,
-            started_at=None,
-            finished_at=None,
-            interaction_token=new.interaction_token,
-            token_expires_at=new.token_expires_at,
-            upload_limit=new.upload_limit,
-            notes=new.notes,
-            locale=new.locale,
-            reserved=reserved,
-            usage_day=budget.day if budget is not None else None,
-        )
+        admission = Admission(new, pending_limit, now, budget)
+        return await self._admissions.submit(admission.key, admission)
+
+    async def _cancel_orphan(self, job: Job) -> None:
+        """A job admitted for a caller that was gone by then: nobody will acknowledge it."""
+        await self.cancel(job.id, now=job.created_at)
 
     async def first_click(self, message_id: int, user_id: int, action: str, *, window: float, now: float) -> bool:
         """Record a button press; False if the same user pressed the same button within ``window`` s."""
@@ -377,32 +317,3 @@ class JobStore:
             "UPDATE jobs SET interaction_token = NULL WHERE interaction_token IS NOT NULL AND token_expires_at <= ?",
             (now,),
         )
-
-
-def _insertion(job_id: str, new: NewJob, now: float, reserved: int, usage_day: str | None) -> tuple[str, Params]:
-    """The statement that stores a new queued job (changing no row if ``job_id`` is taken)."""
-    return (
-        "INSERT INTO jobs (id, parent_id, action, guild_id, channel_id, user_id, model, request, seed,"
-        " status, created_at, interaction_token, token_expires_at, upload_limit, notes, reserved, usage_day,"
-        " locale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-        (
-            job_id,
-            new.parent_id,
-            new.action,
-            new.guild_id,
-            new.channel_id,
-            new.user_id,
-            new.request.model,
-            json.dumps(new.request.to_dict()),
-            new.request.seed,
-            Status.QUEUED,
-            now,
-            new.interaction_token,
-            new.token_expires_at,
-            new.upload_limit,
-            json.dumps(list(new.notes)),
-            reserved,
-            usage_day,
-            new.locale,
-        ),
-    )

@@ -15,8 +15,8 @@ import pytest
 
 from bot.catalogue import QWEN, ImagineOptions
 from bot.jobs.fairness import Limits, pick_next
+from bot.storage.admissions import PendingLimitReached
 from bot.storage.database import Dialect
-from bot.storage.jobs import PendingLimitReached
 from bot.storage.migrations import SCHEMA_VERSION, migrations
 from bot.storage.records import Action, NewJob, Status
 from bot.storage.store import Storage, open_storage
