@@ -23,7 +23,7 @@ from pathlib import Path
 from bot.logs import bind
 from bot.metrics import JobOutcome, Metrics
 from bot.policy import Ceilings
-from bot.storage.jobs import CLAIM_BATCH, JobStore
+from bot.storage.jobs import CLAIM_BATCH, Acknowledgement, JobStore
 from bot.storage.policies import PolicyStore
 from bot.storage.records import Job, Status
 
@@ -189,8 +189,9 @@ class JobEngine:
 
     async def acknowledged(self, job: Job, status_message_id: int | None) -> None:
         """The member was answered ("thinking…"): the job may run now; this process shows its place."""
-        await self._store.acknowledged(job.id, status_message_id, now=self._clock())
-        await self._claim_available()  # a job that can start at once is never shown as queued
+        # Recorded in the claim's transaction when this process may start jobs: a job that can
+        # start at once is never shown as queued, and costs one commit for both.
+        await self._claim_available(Acknowledgement(job.id, status_message_id, self._clock()))
         if job.id not in self._tracked:
             job = await self._store.get(job.id) or job
             if job.status is Status.QUEUED:
@@ -234,18 +235,32 @@ class JobEngine:
                 log.exception("claiming jobs failed; trying again shortly")
             await self._store.wait_for_work(POLL_INTERVAL)
 
-    async def _claim_available(self) -> None:
-        """Start every job the limits allow now (in any process's share, as this one has room)."""
+    async def _claim_available(self, acknowledged: Acknowledgement | None = None) -> None:
+        """Start every job the limits allow now (in any process's share, as this one has room).
+
+        ``acknowledged`` is recorded first, in the first claim's transaction, or on its own if none runs.
+        """
         pick = functools.partial(pick_next, limits=self.limits)
+        failure: Exception | None = None
         async with self._claim_lock:
             while self._claiming and (room := self._capacity - self.running) > 0:
-                claimed = await self._store.claim_many(
-                    self.owner, pick=pick, lease=self._lease, now=self._clock(), room=min(room, CLAIM_BATCH)
-                )
+                try:
+                    claimed = await self._store.claim_many(
+                        self.owner, pick=pick, lease=self._lease, now=self._clock(), room=min(room, CLAIM_BATCH),
+                        acknowledged=acknowledged,
+                    )  # fmt: skip
+                except Exception as error:
+                    failure = error  # raised below, once the acknowledgement is recorded on its own
+                    break
+                acknowledged = None
                 for job in claimed:
                     self._start(job)
                 if len(claimed) < min(room, CLAIM_BATCH):
-                    return  # nothing more the limits allow now
+                    break  # nothing more the limits allow now
+        if acknowledged is not None:  # no claim ran (no room here, or not taking jobs), or it failed
+            await self._store.acknowledged(acknowledged.job_id, acknowledged.status_message_id, now=acknowledged.at)
+        if failure is not None:
+            raise failure
 
     def _start(self, job: Job) -> None:
         tracked = self._tracked.get(job.id)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from .admissions import Admission, admit_together
-from .database import CLAIMS, Database, Session
+from .database import CLAIMS, Database, Params, Session
 from .group_commit import GroupCommit
 from .records import Job, NewJob, QueueEntry, QueueState, Status, job_from_row
 from .usage import Budget, settle
@@ -27,6 +28,22 @@ ACKNOWLEDGE_GRACE = 60.0
 CLAIM_BATCH = 8  # the most jobs of one member a claim takes in one transaction
 
 Pick = Callable[[QueueState], str | None]  # the fairness rule: which waiting job starts next
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    """A job's interaction was answered: its status message, and when."""
+
+    job_id: str
+    status_message_id: int | None
+    at: float
+
+
+def _acknowledgement(done: Acknowledgement) -> tuple[str, Params]:
+    return (
+        "UPDATE jobs SET status_message_id = ?, acknowledged_at = ? WHERE id = ?",
+        (done.status_message_id, done.at, done.job_id),
+    )
 
 
 class JobStore:
@@ -72,14 +89,27 @@ class JobStore:
         claimed = await self.claim_many(owner, pick=pick, lease=lease, now=now, room=1)
         return claimed[0] if claimed else None
 
-    async def claim_many(self, owner: str, *, pick: Pick, lease: float, now: float, room: int) -> list[Job]:
+    async def claim_many(
+        self,
+        owner: str,
+        *,
+        pick: Pick,
+        lease: float,
+        now: float,
+        room: int,
+        acknowledged: Acknowledgement | None = None,
+    ) -> list[Job]:
         """Take up to ``room`` jobs, one after another as the fairness rule picks them, in one transaction.
 
         The rule sees each pick as started (the member's turn taken, the job running) before the
         next, exactly as if each had been claimed alone; the queue is read once for all of them.
+        ``acknowledged``: a job just acknowledged, recorded first in the same transaction (see
+        :meth:`acknowledged`), so a job that starts at once costs one commit for both.
         """
         claimed: list[Job] = []
         async with self._db.transaction(locks=[CLAIMS]) as tx:
+            if acknowledged is not None:
+                await tx.execute(*_acknowledgement(acknowledged))
             state = await self._claim_state(tx, now, per_member=min(room, CLAIM_BATCH))
             while len(claimed) < room and (job_id := pick(state)) is not None:
                 entry = next(e for e in state.waiting if e.job_id == job_id)
@@ -291,9 +321,7 @@ class JobStore:
 
         Nobody is woken: the caller tries to claim it first, and calls :meth:`announce` if it could not.
         """
-        await self._db.execute(
-            "UPDATE jobs SET status_message_id = ?, acknowledged_at = ? WHERE id = ?", (status_message_id, now, job_id)
-        )
+        await self._db.execute(*_acknowledgement(Acknowledgement(job_id, status_message_id, now)))
 
     async def announce(self) -> None:
         """Wake every process: a job is waiting that this one could not take."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.jobs.fairness import Limits
+from bot.storage.jobs import Acknowledgement
 from bot.storage.store import Storage, open_storage
 from tests.databases import BACKENDS, database_url
 from tests.storage.test_job_store import LEASE, new_job, picker
@@ -45,3 +46,17 @@ async def test_a_batch_claims_what_single_claims_would(two: tuple[Storage, Stora
         in_batches += [(job.user_id, job.guild_id, job.created_at) for job in claimed]
     assert in_batches == one_by_one
     assert len(one_by_one) == LIMITS.global_running  # members 1, 2 and 3 at their 2, then 4 and 5
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_an_acknowledgement_rides_on_the_claim_that_starts_its_job(backend: str, tmp_path: Path) -> None:
+    async with database_url(backend, tmp_path) as url, open_storage(url) as storage:
+        job = await storage.jobs.admit(new_job(1, 1), pending_limit=10, now=1.0)
+        assert await storage.jobs.claim_many("p", pick=picker(LIMITS), lease=LEASE, now=2.0, room=1) == []  # unanswered
+        done = Acknowledgement(job.id, 55, 2.5)
+        claimed = await storage.jobs.claim_many(
+            "p", pick=picker(LIMITS), lease=LEASE, now=3.0, room=1, acknowledged=done
+        )
+        stored = await storage.jobs.get(job.id)
+    assert [c.id for c in claimed] == [job.id]
+    assert stored is not None and (stored.status_message_id, stored.acknowledged_at) == (55, 2.5)
