@@ -21,6 +21,7 @@ from bot.i18n import t
 from bot.inputs import AttachmentFetcher
 from bot.jobs import JobEngine
 from bot.logs import bind_interaction
+from bot.memory import freeze_startup_heap
 from bot.metrics import Metrics
 from bot.retention import Retention, RetentionPolicy
 from bot.settings import Settings
@@ -149,6 +150,7 @@ class ImagineBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         self.heartbeat.start()  # the first beat right after READY
+        freeze_startup_heap()  # (once: READY comes again after a reconnect)
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
 
     async def on_app_command_error(

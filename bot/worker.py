@@ -14,6 +14,7 @@ import discord
 from bot.gateway import GatewayClient
 from bot.heartbeat import Heartbeat
 from bot.jobs import JobEngine
+from bot.memory import freeze_startup_heap
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.storage import Storage
@@ -44,6 +45,7 @@ class Worker(discord.Client):
         self._started = True
         await self.heartbeat.beat()  # healthy from the moment it says it is ready
         self.heartbeat.start()
+        freeze_startup_heap()
         log.info("worker %s ready", self.jobs.owner)
 
     def healthy_engine(self) -> bool:
