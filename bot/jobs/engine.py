@@ -41,6 +41,7 @@ ELAPSED_CAP = 3600  # after an hour the elapsed time stops being edited
 PAUSE_NOTICE_TIMEOUT = 5.0
 SWEEP_INTERVAL = 60.0  # how often expired interaction tokens and old clicks are erased
 POLL_INTERVAL = 2.0  # safety net under the wake-ups: also how soon an expired lease is noticed
+CLAIM_COALESCE = 0.01  # seconds the claim loop lets wake-ups gather before it claims
 
 
 def new_owner_id() -> str:
@@ -234,6 +235,9 @@ class JobEngine:
             except Exception:
                 log.exception("claiming jobs failed; trying again shortly")
             await self._store.wait_for_work(POLL_INTERVAL)
+            # Wake-ups come in bursts (every job that ends announces a free slot): one claim
+            # after a short pause serves the whole burst, instead of one claim each.
+            await asyncio.sleep(CLAIM_COALESCE)
 
     async def _claim_available(self, acknowledged: Acknowledgement | None = None) -> None:
         """Start every job the limits allow now (in any process's share, as this one has room).
