@@ -24,9 +24,9 @@ log = logging.getLogger(__name__)
 POOL_SIZE = 10
 CONNECT_TIMEOUT = 10.0  # seconds to get a connection before the database counts as unreachable
 _RELISTEN_DELAY = 2.0
-# One NOTIFY for every announcement of this long: each job that ends announces a free slot, and a
-# NOTIFY each woke every process to claim (a round trip here, and a claim in each of them).
-NOTIFY_COALESCE = 0.02
+# At most one NOTIFY this often: each job that ends announces a free slot, and a NOTIFY each woke
+# every process to claim (a round trip here, and a claim in each of them). The first goes at once.
+NOTIFY_EVERY = 0.02
 
 
 def _adapt(sql: str) -> str:
@@ -78,6 +78,7 @@ class PostgresDatabase:
         self._work = WorkSignal()
         self._listener: asyncio.Task[None] | None = None
         self._announcing: asyncio.Task[None] | None = None
+        self._announce_wanted = False
 
     @classmethod
     @asynccontextmanager
@@ -139,24 +140,27 @@ class PostgresDatabase:
 
     async def notify(self) -> None:
         self._work.set()  # this process at once, without the round trip
-        if self._announcing is None or self._announcing.done():  # else the one on its way covers this one
+        self._announce_wanted = True
+        if self._announcing is None or self._announcing.done():
             self._announcing = asyncio.create_task(self._announce(), name="postgres-notify")
 
     async def _announce(self) -> None:
-        """Wake the other processes, once for every notify of the last few milliseconds."""
-        await asyncio.sleep(NOTIFY_COALESCE)
-        self._announcing = None  # a notify from now on needs a NOTIFY of its own
-        try:
-            await self.execute("SELECT pg_notify(?, '')", (self._channel,))
-        except psycopg.Error as error:  # the others poll as well: they notice a little later
-            log.warning("waking the other processes failed: %s", _reason(error))
+        """Wake the other processes: at once, then at most once per :data:`NOTIFY_EVERY` for what came since."""
+        while self._announce_wanted:
+            self._announce_wanted = False
+            try:
+                await self.execute("SELECT pg_notify(?, '')", (self._channel,))
+            except psycopg.Error as error:  # the others poll as well: they notice a little later
+                log.warning("waking the other processes failed: %s", _reason(error))
+            await asyncio.sleep(NOTIFY_EVERY)
 
     async def wait_for_work(self, timeout: float) -> None:
         await self._work.wait(timeout)
 
     async def close(self) -> None:
-        if self._announcing is not None:  # the last announcement still goes out
-            with contextlib.suppress(Exception):
+        if self._announcing is not None:
+            self._announcing.cancel()  # a NOTIFY cut short costs the others at most one poll
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._announcing
         if self._listener is not None:
             self._listener.cancel()
