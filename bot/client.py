@@ -102,6 +102,7 @@ class ImagineBot(commands.AutoShardedBot):
         await self.sync_commands()
         await self.jobs.start()
         self.retention.start()
+        freeze_startup_heap()  # here, before any traffic: on_ready can come in the middle of a burst
 
     async def launch_shards(self) -> None:
         if self.settings.discord_gateway_url and self.shard_count is None:
@@ -150,7 +151,6 @@ class ImagineBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         self.heartbeat.start()  # the first beat right after READY
-        freeze_startup_heap()  # (once: READY comes again after a reconnect)
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
 
     async def on_app_command_error(

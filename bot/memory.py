@@ -39,7 +39,8 @@ def freeze_startup_heap() -> None:
 
     A full collection walks every tracked object: ~75 000 after startup, 20+ ms each time on this
     machine's cores, a stall of the event loop that grew under load. What startup made lives as
-    long as the process, so the collector has nothing to find there. Called once, when ready.
+    long as the process, so the collector has nothing to find there. Called once, set up and not
+    yet serving (its own full collection takes as long as one).
     """
     global _frozen  # noqa: PLW0603 - once per process
     if _frozen:

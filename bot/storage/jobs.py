@@ -161,23 +161,32 @@ class JobStore:
         """What the fairness rule needs to pick: each waiting member's oldest jobs, and the running jobs.
 
         The database finds each member's ``per_member`` oldest (a window over the waiting jobs), so
-        a claim reads a few rows per waiting member rather than every waiting job.
+        a claim reads a few rows per waiting member rather than every waiting job. The rule only
+        counts running jobs (in all, per member, per server), so they come counted per member and
+        server, as one anonymous entry repeated: a claim reads a row per running member, not per job.
         """
         rows = await session.fetchall(
             "WITH waiting AS (SELECT id, user_id, guild_id, created_at,"
             " ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY created_at, id) AS place FROM jobs"
             " WHERE (status = ? AND (acknowledged_at IS NOT NULL OR created_at <= ?))"
             " OR (status = ? AND lease_expires_at <= ?))"
-            " SELECT 1 AS head, w.id, w.user_id, w.guild_id, w.created_at, t.served_at FROM waiting w"
+            " SELECT 1 AS head, w.id, w.user_id, w.guild_id, w.created_at, t.served_at, 1 AS n FROM waiting w"
             " LEFT JOIN user_turns t ON t.user_id = w.user_id WHERE w.place <= ?"
-            " UNION ALL SELECT 0, id, user_id, guild_id, created_at, NULL FROM jobs"
-            " WHERE status = ? AND lease_expires_at > ?",
+            " UNION ALL SELECT 0, '', user_id, guild_id, 0, NULL, COUNT(*) FROM jobs"
+            " WHERE status = ? AND lease_expires_at > ? GROUP BY user_id, guild_id",
             (Status.QUEUED, now - ACKNOWLEDGE_GRACE, Status.RUNNING, now, per_member, Status.RUNNING, now),
         )
-        entries = [(r["head"], QueueEntry(r["id"], r["user_id"], r["guild_id"], r["created_at"])) for r in rows]
+        waiting: list[QueueEntry] = []
+        running: list[QueueEntry] = []
+        for row in rows:
+            entry = QueueEntry(row["id"], row["user_id"], row["guild_id"], row["created_at"])
+            if row["head"]:
+                waiting.append(entry)
+            else:
+                running += [entry] * int(row["n"])
         return QueueState(
-            tuple(entry for head, entry in entries if head),
-            tuple(entry for head, entry in entries if not head),
+            tuple(waiting),
+            tuple(running),
             {r["user_id"]: r["served_at"] for r in rows if r["head"] and r["served_at"] is not None},
         )
 
