@@ -102,8 +102,17 @@ class GenerationRequest:
         return dataclasses.replace(self, seed=seed)
 
     def to_dict(self) -> dict[str, Any]:
-        """Serialize for storage (the inverse of :meth:`from_dict`)."""
-        return dataclasses.asdict(self)
+        """Serialize for storage (the inverse of :meth:`from_dict`).
+
+        What ``dataclasses.asdict`` gives, built directly: it deep-copied every field, which cost
+        a tenth of a millisecond per job (twice: admission and the result's metadata).
+        """
+        values = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        if self.color_palette is not None:
+            values["color_palette"] = tuple(dataclasses.asdict(color) for color in self.color_palette)
+        if self.source is not None:
+            values["source"] = dataclasses.asdict(self.source)
+        return values
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GenerationRequest:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
@@ -11,7 +12,7 @@ import jsonschema
 import pytest
 
 from bot.catalogue import QWEN, WAN, ImagineOptions, ModelSpec
-from bot.gateway.models import GenerationRequest
+from bot.gateway.models import GenerationRequest, ImageSource
 from tests.fakes.gateway import validate_body
 from tests.paths import GATEWAY_EXAMPLES, GATEWAY_OPENAPI
 
@@ -104,3 +105,15 @@ def test_stored_request_round_trips() -> None:
     request = WAN.build_request(options, random_seed=lambda: 1)
     assert GenerationRequest.from_dict(json.loads(json.dumps(request.to_dict()))) == request
     assert request.with_seed(9).seed == 9 and request.with_seed(9).prompt == "p"
+
+
+def test_a_stored_request_is_what_asdict_gives() -> None:
+    palette = WAN.build_request(ImagineOptions(prompt="p", palette="#000000, #111111, #222222"), random_seed=lambda: 1)
+    requests = [
+        palette,
+        dataclasses.replace(palette, source=ImageSource(1, 2, "a.png")),
+        dataclasses.replace(palette, color_palette=None, inputs=("ab", "cd"), bbox_list=(((0, 0, 9, 9),), ())),
+    ]
+    for request in requests:
+        assert request.to_dict() == dataclasses.asdict(request)
+        assert json.dumps(request.to_dict()) == json.dumps(dataclasses.asdict(request))
