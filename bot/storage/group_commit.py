@@ -11,6 +11,7 @@ together (up to :data:`MOST`), so one lock hold and one commit serve many.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
@@ -47,14 +48,20 @@ class GroupCommit(Generic[I, R]):
         self._orphaned = orphaned
         self._waiting: dict[Hashable, deque[_Waiting[I, R]]] = {}
         self._busy: set[Hashable] = set()
-        self._drains: set[asyncio.Task[None]] = set()
+        self._drains: set[asyncio.Task[None]] = set()  # background tasks, kept until done
 
     async def submit(self, key: Hashable, item: I) -> R:
         """Commit ``item``: at once if nothing else of ``key`` is in flight, else with the next batch."""
         if key in self._busy:
             waiting = _Waiting[I, R](item)
             self._waiting.setdefault(key, deque()).append(waiting)
-            return await waiting.result  # cancelled: left out of the batch, or undone after it
+            try:
+                return await waiting.result  # cancelled: left out of the batch, or undone after it
+            except asyncio.CancelledError:
+                result = waiting.result
+                if result.done() and not result.cancelled() and result.exception() is None:
+                    self._undo(result.result())  # committed, but its caller left before hearing so
+                raise
         self._busy.add(key)
         try:
             (outcome,) = await self._commit([item])  # a cancellation here rolls it back, as it always did
@@ -90,21 +97,32 @@ class GroupCommit(Generic[I, R]):
 
     async def _commit_batch(self, batch: list[_Waiting[I, R]]) -> None:
         try:
-            outcomes = await self._commit([waiting.item for waiting in batch])
-        except Exception as error:  # the database failed: every request of the batch hears it
-            outcomes = [error] * len(batch)
-        except BaseException:
+            try:
+                outcomes = await self._commit([waiting.item for waiting in batch])
+            except Exception as error:  # the database failed: every request of the batch hears it
+                outcomes = [copy.copy(error) for _ in batch]  # (one raise each, not one object raised N times)
+            for waiting, outcome in zip(batch, outcomes, strict=True):
+                if waiting.result.cancelled():
+                    if not isinstance(outcome, Exception):
+                        self._undo(outcome)
+                elif isinstance(outcome, Exception):
+                    waiting.result.set_exception(outcome)
+                else:
+                    waiting.result.set_result(outcome)
+        finally:  # whoever has not heard by now (the process stopping) is cancelled, never left waiting
             for waiting in batch:
-                waiting.result.cancel()
-            raise
-        for waiting, outcome in zip(batch, outcomes, strict=True):
-            if waiting.result.cancelled():
-                if not isinstance(outcome, Exception):
-                    try:
-                        await self._orphaned(outcome)
-                    except Exception:
-                        log.exception("undoing a request whose caller left failed")
-            elif isinstance(outcome, Exception):
-                waiting.result.set_exception(outcome)
-            else:
-                waiting.result.set_result(outcome)
+                if not waiting.result.done():
+                    waiting.result.cancel()
+
+    def _undo(self, outcome: R) -> None:
+        """Undo a result committed for a caller who left, in the background (the others need not wait)."""
+
+        async def undo() -> None:
+            try:
+                await self._orphaned(outcome)
+            except Exception:
+                log.exception("undoing a request whose caller left failed")
+
+        task = asyncio.create_task(undo(), name="group-commit-undo")
+        self._drains.add(task)
+        task.add_done_callback(self._drains.discard)

@@ -155,3 +155,24 @@ async def test_a_failed_batch_fails_each_of_its_requests_and_frees_the_key() -> 
     assert await group.submit("alice", "d") == "stored d"  # nothing stuck behind the failure
     assert await group.submit("bob", "e") == "stored e"
     assert commit.batches == [["a"], ["b", "c"], ["d"], ["e"]]
+
+
+async def test_a_caller_that_leaves_just_after_its_batch_committed_has_its_result_undone() -> None:
+    commit, undone = Held(), []
+
+    async def orphaned(result: str) -> None:
+        undone.append(result)
+
+    group = GroupCommit[str, str](commit, orphaned=orphaned)
+    first, second = await started(group.submit("alice", "a"), group.submit("alice", "b"))
+    commit.permits.release()
+    commit.permits.release()
+    while not second.done():  # until b's result is set, and its caller has not resumed yet
+        awaited = second._fut_waiter  # type: ignore[attr-defined]  # (CPython's Task: the future it awaits)
+        if awaited is not None and awaited.done():
+            second.cancel()
+        await asyncio.sleep(0)
+    with pytest.raises(asyncio.CancelledError):
+        await second
+    await asyncio.sleep(0)  # the undo runs in the background
+    assert await first == "stored a" and undone == ["stored b"]
