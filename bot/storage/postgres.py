@@ -27,6 +27,7 @@ _RELISTEN_DELAY = 2.0
 # At most one NOTIFY this often: each job that ends announces a free slot, and a NOTIFY each woke
 # every process to claim (a round trip here, and a claim in each of them). The first goes at once.
 NOTIFY_EVERY = 0.02
+CLOSE_ANNOUNCE_TIMEOUT = 1.0
 
 
 def _adapt(sql: str) -> str:
@@ -79,6 +80,7 @@ class PostgresDatabase:
         self._listener: asyncio.Task[None] | None = None
         self._announcing: asyncio.Task[None] | None = None
         self._announce_wanted = False
+        self._closing = False
 
     @classmethod
     @asynccontextmanager
@@ -141,6 +143,8 @@ class PostgresDatabase:
     async def notify(self) -> None:
         self._work.set()  # this process at once, without the round trip
         self._announce_wanted = True
+        if self._closing:
+            return
         if self._announcing is None or self._announcing.done():
             self._announcing = asyncio.create_task(self._announce(), name="postgres-notify")
 
@@ -158,8 +162,11 @@ class PostgresDatabase:
         await self._work.wait(timeout)
 
     async def close(self) -> None:
-        if self._announcing is not None:
-            self._announcing.cancel()  # a NOTIFY cut short costs the others at most one poll
+        self._closing = True
+        if self._announcing is not None:  # jobs given back at shutdown are announced before the pool closes
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._announcing), timeout=CLOSE_ANNOUNCE_TIMEOUT)
+            self._announcing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._announcing
         if self._listener is not None:
