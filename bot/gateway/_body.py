@@ -54,11 +54,11 @@ async def read_body(chunks: AsyncIterator[bytes], spool: Spool, limit: int) -> B
                     writer.write(early)
                 buffered.clear()
             writer.write(chunk)
-    except SpoolFull:
-        raise MalformedResponse(f"the gateway's answer is larger than {limit} bytes") from None
-    except BaseException:
+    except BaseException as error:
         if writer is not None:
             writer.abandon()
+        if isinstance(error, SpoolFull):
+            raise MalformedResponse(f"the gateway's answer is larger than {limit} bytes") from None
         raise
     if writer is None:
         return Body(data=b"".join(buffered))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import io
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.gateway import _body
-from bot.gateway._body import PLACEHOLDER, split_images
+from bot.gateway._body import IN_MEMORY, PLACEHOLDER, read_body, split_images
 from bot.gateway.errors import MalformedResponse
 from bot.spool import Spool
 
@@ -60,4 +61,14 @@ def test_broken_base64_is_malformed_and_leaves_no_file(spool: Spool, broken: byt
 def test_an_image_past_the_cap_is_malformed(spool: Spool) -> None:
     with pytest.raises(MalformedResponse, match="larger than 100 bytes"):
         split_images(io.BytesIO(answer(b"x" * 101)), spool, 100)
+    assert not spool.folder.exists() or list(spool.folder.iterdir()) == []
+
+
+async def test_an_answer_past_the_cap_is_malformed_and_leaves_no_file(spool: Spool) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b"x" * (256 * 1024)
+
+    with pytest.raises(MalformedResponse, match="larger than"):
+        await read_body(chunks(), spool, IN_MEMORY + 512 * 1024)
     assert not spool.folder.exists() or list(spool.folder.iterdir()) == []
