@@ -103,9 +103,9 @@ class SpoolWriter:
                 return
             self._path = self._spool.path(self._suffix)
             self._file = self._path.open("wb", buffering=0)  # each chunk is written once, straight to the page cache
-            self._file.write(self._buffer)
+            _write_all(self._file, self._buffer)
             self._buffer = bytearray()
-        self._file.write(chunk)
+        _write_all(self._file, chunk)
 
     def finish(self) -> SpooledFile:
         """Close the file and return it."""
@@ -132,6 +132,16 @@ class SpoolWriter:
     ) -> None:
         if kind is not None or not self._finished:
             self.abandon()
+
+
+def _write_all(file: BinaryIO, data: bytes | bytearray | memoryview) -> None:
+    """Write all of ``data`` (an unbuffered file may take only part of it at a time)."""
+    view = memoryview(data)
+    while view:
+        written = file.write(view)
+        if not written:
+            raise OSError(f"could not write to the spool file {getattr(file, 'name', '')}")
+        view = view[written:]
 
 
 class Spool:

@@ -44,7 +44,7 @@ class Payload:
 
 
 def _upload(image: PreparedImage) -> discord.File:
-    if image.file.size <= SMALL_FILE:
+    if image.file.data is not None or image.file.size <= SMALL_FILE:
         return discord.File(io.BytesIO(image.file.read_bytes()), filename=image.filename)
     return discord.File(image.file.file_path, filename=image.filename)
 

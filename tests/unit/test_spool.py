@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.images import png_text, prepare_image
+from bot.images import PreparedImage, png_text, prepare_image
 from bot.spool import Spool, SpoolFull
+from bot.ui.courier import Payload
 from tests.fakes.images import render_png
 
 
@@ -73,3 +74,11 @@ def test_an_image_in_memory_can_be_reencoded_to_fit(tmp_path: Path) -> None:
     assert prepared.reencoded and prepared.file.size <= 200_000 and prepared.filename == "j_2.webp"
     with Image.open(prepared.file.open()) as image:
         assert image.format == "WEBP" and image.size == (prepared.width, prepared.height)
+
+
+def test_an_upload_reads_an_image_kept_in_memory_whatever_its_size(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool", in_memory=1 << 24)
+    data = bytes(range(256)) * 2048  # 512 KiB, kept in memory by this spool
+    image = PreparedImage("j_1.png", spool.keep(data, ".png"), 1, 1, (1, 1), reencoded=False)
+    (upload,) = Payload("", (image,)).files()
+    assert upload.filename == "j_1.png" and upload.fp.read() == data
