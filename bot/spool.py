@@ -181,9 +181,12 @@ class Spool:
             raise SpoolFull(f"larger than {self.limit} bytes")
         return SpooledFile(path, size)
 
-    def keep(self, data: bytes, suffix: str = "") -> SpooledFile:
-        """``data`` as a spooled file: in memory when small (see :class:`SpoolWriter`), else written out."""
-        with self.writer(suffix) as writer:
+    def keep(self, data: bytes, suffix: str = "", *, limit: int | None = None) -> SpooledFile:
+        """``data`` as a spooled file: in memory when small (see :class:`SpoolWriter`), else written out.
+
+        Raises :class:`SpoolFull` past ``limit`` bytes (default: the spool's cap).
+        """
+        with self.writer(suffix, limit=limit) as writer:
             writer.write(data)
             return writer.finish()
 

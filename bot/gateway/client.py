@@ -258,12 +258,10 @@ class GatewayClient:
             data = base64.b64decode(text, validate=True)
         except ValueError:  # binascii.Error is one
             raise MalformedResponse("an image's `b64_json` is not valid base64") from None
-        with self.spool.writer(".img", limit=self._download_limit) as writer:
-            try:
-                writer.write(data)
-            except SpoolFull:
-                raise MalformedResponse(f"an image is larger than {self._download_limit} bytes") from None
-            return writer.finish()
+        try:
+            return self.spool.keep(data, ".img", limit=self._download_limit)
+        except SpoolFull:
+            raise MalformedResponse(f"an image is larger than {self._download_limit} bytes") from None
 
     async def _download(self, url: str) -> SpooledFile:
         async with self._downloads:

@@ -123,10 +123,7 @@ class Producer:
 
 def _shrink(data: bytes, spool: Spool, limit: int) -> bytes:
     """A variation's input made to fit the edit endpoint's limit (blocking)."""
-    with spool.writer(".img") as writer:
-        writer.write(data)
-        source = writer.finish()
-    prepared = prepare_image(source, spool=spool, stem="source", limit=limit)
+    prepared = prepare_image(spool.keep(data, ".img"), spool=spool, stem="source", limit=limit)
     try:
         return prepared.file.read_bytes()
     finally:

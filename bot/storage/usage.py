@@ -54,13 +54,6 @@ USED_TODAY = (
 )
 
 
-async def reserve(tx: Session, budget: Budget, guild_id: int | None, user_id: int, images: int, *, now: float) -> None:
-    """Reserve ``images`` against today's allowances, or raise :class:`AllowanceExceeded`."""
-    row = await tx.fetchone(f"SELECT {USED_TODAY}", (user_id, budget.day, guild_id or DM))
-    check_allowances(row, budget, guild_id, images, now=now)
-    await tx.execute(*reservation(budget, guild_id, user_id, images))
-
-
 def check_allowances(row: Row | None, budget: Budget, guild_id: int | None, images: int, *, now: float) -> None:
     """Raise :class:`AllowanceExceeded` if ``images`` more would pass an allowance (``row``: :data:`USED_TODAY`)."""
     member_used = int(row["member"]) if row is not None else 0

@@ -18,12 +18,12 @@ from typing import Any
 import discord
 
 from bot.images import PreparedImage
+from bot.spool import IN_MEMORY
 from bot.storage.records import Job
 
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-SMALL_FILE = 256 * 1024  # bytes: read whole in one go (a page-cache read of microseconds) when uploaded
 _TOKEN_GONE = {50027, 10015}  # Invalid Webhook Token, Unknown Webhook
 
 
@@ -44,7 +44,7 @@ class Payload:
 
 
 def _upload(image: PreparedImage) -> discord.File:
-    if image.file.data is not None or image.file.size <= SMALL_FILE:
+    if image.file.data is not None or image.file.size <= IN_MEMORY:  # a small file on disk: one quick read
         return discord.File(io.BytesIO(image.file.read_bytes()), filename=image.filename)
     return discord.File(image.file.file_path, filename=image.filename)
 

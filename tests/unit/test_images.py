@@ -23,9 +23,7 @@ def spool(tmp_path: Path) -> Spool:
 
 
 def spooled(spool: Spool, data: bytes) -> SpooledFile:
-    with spool.writer(".img") as writer:
-        writer.write(data)
-        return writer.finish()
+    return spool.keep(data, ".img")
 
 
 def prepare_image(data: bytes, spool: Spool, **options: object) -> PreparedImage:
