@@ -8,12 +8,13 @@ file of the process beside it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from bot.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,8 @@ class Heartbeat:
             self._task = asyncio.create_task(self._run(), name="heartbeat")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_tasks(self._task)
+        self._task = None
 
     def recent(self) -> bool:
         """Whether the loop beat recently (the event loop turns and the process is alive)."""

@@ -8,7 +8,6 @@ record months later. Undelivered images are only a fallback for ``/show`` and ar
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import shutil
 import time
@@ -19,6 +18,7 @@ from typing import Protocol
 
 from bot.jobs.undelivered import FOLDER as UNDELIVERED_FOLDER
 from bot.metrics import Metrics
+from bot.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +132,7 @@ class Retention:
     async def stop(self) -> None:
         """Stop purging (waits for a purge in progress to be cancelled)."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(task)
 
     async def _loop(self) -> None:
         while True:

@@ -26,6 +26,7 @@ from bot.policy import Ceilings
 from bot.storage.jobs import CLAIM_BATCH, Acknowledgement, JobStore
 from bot.storage.policies import PolicyStore
 from bot.storage.records import Job, Status
+from bot.tasks import stop_tasks
 
 from .admission import DOUBLE_CLICK_WINDOW, JobRequest, Refusal, admit
 from .events import Note, Phase, Progress
@@ -146,16 +147,11 @@ class JobEngine:
         if running and grace > 0:
             log.info("waiting up to %.0fs for %d running jobs", grace, len(running))
             await asyncio.wait(running, timeout=grace)
-        for task in self._background:
-            task.cancel()
         # A job already delivering its result is never cancelled: that could post it and then
         # forget it was posted. Those finish; the others are interrupted and given back.
         interrupted = [t for t in self._tracked.values() if t.task is not None and not t.final]
         delivering = [t.task for t in self._tracked.values() if t.task is not None and t.final]
-        for tracked in interrupted:
-            assert tracked.task is not None
-            tracked.task.cancel()
-        await asyncio.gather(*(t.task for t in interrupted if t.task), *self._background, return_exceptions=True)
+        await stop_tasks(*(t.task for t in interrupted), *self._background)
         if delivering:
             await asyncio.wait(delivering, timeout=PAUSE_NOTICE_TIMEOUT)
         # (An interrupted job's task has already forgotten it: it is listed from ``interrupted``.)

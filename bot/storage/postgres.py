@@ -17,6 +17,8 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from bot.tasks import stop_tasks
+
 from .database import DatabaseUnavailable, DatabaseUrl, Dialect, Params, Row, Session, WorkSignal
 
 log = logging.getLogger(__name__)
@@ -166,13 +168,7 @@ class PostgresDatabase:
         if self._announcing is not None:  # jobs given back at shutdown are announced before the pool closes
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._announcing), timeout=CLOSE_ANNOUNCE_TIMEOUT)
-            self._announcing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._announcing
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+        await stop_tasks(self._announcing, self._listener)
         await self._pool.close()
 
     async def _listen(self) -> None:
