@@ -66,6 +66,10 @@ class _FakeState:
         self.identify_count = 0
         self.resumes = 0
         self.gateway_bot_url: str | None = None  # what /gateway/bot answers instead of this websocket
+        # When set, requests that upload files wait here (after their body is read), counted below.
+        self.upload_hold: asyncio.Event | None = None
+        self.uploads_in_flight = 0
+        self.max_uploads_in_flight = 0
         self.requests_seen: list[str] = []  # "PATCH /api/v10/webhooks/{app}/{token}/messages/{message}", …
         self.shards_identified: list[tuple[int, int]] = []  # [shard id, shard count] of every IDENTIFY
         self._connections: list[_Connection] = []
