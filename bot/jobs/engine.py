@@ -130,6 +130,7 @@ class JobEngine:
     # ------------------------------------------------------------------ life cycle
     async def start(self, *, adopt_waiting: bool = True) -> None:
         """Start claiming; ``adopt_waiting``: show the queued jobs a restart left (the bot process does)."""
+        warming = asyncio.ensure_future(self._producer.warm_up())  # in a thread, beside the reads below
         if self._single_process:
             await self._store.expire_leases(now=self._clock())  # their process is gone: this is the only one
         if adopt_waiting:
@@ -139,6 +140,7 @@ class JobEngine:
             asyncio.create_task(self._lease_loop(), name="jobs-lease"),
             asyncio.create_task(self._status_loop(), name="jobs-status"),
         ]
+        await warming
 
     async def shutdown(self, grace: float) -> None:
         """Stop taking jobs, let running ones finish for ``grace`` seconds, give the rest back."""

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from bot.catalogue import spec_for_model
 from bot.gateway import GatewayClient, IncompleteResult, MalformedResponse
 from bot.gateway.models import GeneratedImage, ImageSource
-from bot.images import BrokenImage, PreparedImage, SourceImageGone, SourceProblem, prepare_image, result_stem
+from bot.images import (
+    BrokenImage,
+    PreparedImage,
+    SourceImageGone,
+    SourceProblem,
+    load_codecs,
+    prepare_image,
+    result_stem,
+)
 from bot.spool import Spool, gather_owned
 from bot.storage.records import Job
 
@@ -51,6 +59,10 @@ class Producer:
         self._inputs = inputs  # the input store: the images of edits
         self._spool = gateway.spool
         self._pool = ThreadPoolExecutor(IMAGE_THREADS, thread_name_prefix="images")
+
+    async def warm_up(self) -> None:
+        """Load the image codecs in an image thread, before the first job needs them."""
+        await asyncio.wrap_future(self._pool.submit(load_codecs))
 
     def close(self) -> None:
         """Stop the image threads (after the jobs using them ended)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from bot.images import prepare_image as prepare_file
 from bot.spool import Spool, SpooledFile
 from tests.fakes.gateway_faults import bomb_png
 from tests.fakes.images import render_png
+from tests.paths import PROJECT
 
 
 @pytest.fixture
@@ -172,3 +175,21 @@ def test_a_results_file_names_are_made_and_read_back_in_one_place() -> None:
         result_image_number("photo.png", "0suwgwxi") is None
         and result_image_number("0suwgwxi_x.png", "0suwgwxi") is None
     )
+
+
+WARM_UP = """
+import asyncio, types
+import PIL.Image
+from bot.jobs.producer import Producer
+assert PIL.Image._initialized == 0, "a fresh process has no codec loaded yet"
+producer = Producer(types.SimpleNamespace(spool=None))
+asyncio.run(producer.warm_up())
+producer.close()
+print(PIL.Image._initialized)
+"""
+
+
+def test_the_image_codecs_are_loaded_before_the_first_image() -> None:
+    """~25 ms of Pillow imports happen at start-up, in an image thread, not in a member's first job."""
+    done = subprocess.run([sys.executable, "-c", WARM_UP], capture_output=True, text=True, cwd=PROJECT, check=True)
+    assert int(done.stdout) >= 1
