@@ -23,6 +23,8 @@ from .database import DatabaseUnavailable, DatabaseUrl, Dialect, Params, Row, Se
 
 log = logging.getLogger(__name__)
 
+# Connections per process, all opened at start-up: a pool that grows on demand made the first
+# burst of commands wait for new connections one at a time (ack p99 ~160-220 ms against ~87 ms).
 POOL_SIZE = 10
 CONNECT_TIMEOUT = 10.0  # seconds to get a connection before the database counts as unreachable
 _RELISTEN_DELAY = 2.0
@@ -90,7 +92,7 @@ class PostgresDatabase:
         """Connect a pool to the database at ``url``."""
         pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             url.target,
-            min_size=1,
+            min_size=POOL_SIZE,
             max_size=POOL_SIZE,
             kwargs={"autocommit": True, "row_factory": dict_row},
             open=False,
