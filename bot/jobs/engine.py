@@ -116,6 +116,7 @@ class JobEngine:
         self._accepting = True
         self._claiming = True
         self._claim_lock = asyncio.Lock()
+        self._answered: list[Acknowledgement] = []  # acknowledgements waiting for the next claim to record them
 
     @property
     def taking_jobs(self) -> bool:
@@ -240,27 +241,38 @@ class JobEngine:
     async def _claim_available(self, acknowledged: Acknowledgement | None = None) -> None:
         """Start every job the limits allow now (in any process's share, as this one has room).
 
-        ``acknowledged`` is recorded first, in the first claim's transaction, or on its own if none runs.
+        ``acknowledged`` is recorded first, in the first claim's transaction, or on its own if none
+        runs. Acknowledgements that arrive while a claim runs share the next one: in a burst, one
+        claim records many, instead of each waiting its turn for a claim (and a commit) of its own.
         """
+        if acknowledged is not None:
+            self._answered.append(acknowledged)
         pick = functools.partial(pick_next, limits=self.limits)
         failure: Exception | None = None
         async with self._claim_lock:
-            while self._claiming and (room := self._capacity - self.running) > 0:
-                try:
-                    claimed = await self._store.claim_many(
-                        self.owner, pick=pick, lease=self._lease, now=self._clock(), room=min(room, CLAIM_BATCH),
-                        acknowledged=acknowledged,
-                    )  # fmt: skip
-                except Exception as error:
-                    failure = error  # raised below, once the acknowledgement is recorded on its own
-                    break
-                acknowledged = None
-                for job in claimed:
-                    self._start(job)
-                if len(claimed) < min(room, CLAIM_BATCH):
-                    break  # nothing more the limits allow now
-        if acknowledged is not None:  # no claim ran (no room here, or not taking jobs), or it failed
-            await self._store.acknowledged(acknowledged.job_id, acknowledged.status_message_id, now=acknowledged.at)
+            if acknowledged is not None and acknowledged not in self._answered:
+                return  # recorded by the claim that ran while this one waited, which also saw its job
+            answered, self._answered = self._answered, []
+            try:
+                while self._claiming and (room := self._capacity - self.running) > 0:
+                    try:
+                        claimed = await self._store.claim_many(
+                            self.owner, pick=pick, lease=self._lease, now=self._clock(),
+                            room=min(room, CLAIM_BATCH), acknowledged=answered,
+                        )  # fmt: skip
+                    except Exception as error:
+                        failure = error  # raised below, once the acknowledgements are recorded on their own
+                        break
+                    answered = []
+                    for job in claimed:
+                        self._start(job)
+                    if len(claimed) < min(room, CLAIM_BATCH):
+                        break  # nothing more the limits allow now
+                if answered:  # no claim ran (no room here, or not taking jobs), or it failed
+                    await self._store.record_acknowledgements(answered)
+            except BaseException:
+                self._answered[:0] = answered  # not recorded: the next claim records them
+                raise
         if failure is not None:
             raise failure
 

@@ -97,19 +97,19 @@ class JobStore:
         lease: float,
         now: float,
         room: int,
-        acknowledged: Acknowledgement | None = None,
+        acknowledged: Sequence[Acknowledgement] = (),
     ) -> list[Job]:
         """Take up to ``room`` jobs, one after another as the fairness rule picks them, in one transaction.
 
         The rule sees each pick as started (the member's turn taken, the job running) before the
         next, exactly as if each had been claimed alone; the queue is read once for all of them.
-        ``acknowledged``: a job just acknowledged, recorded first in the same transaction (see
+        ``acknowledged``: jobs just acknowledged, recorded first in the same transaction (see
         :meth:`acknowledged`), so a job that starts at once costs one commit for both.
         """
         claimed: list[Job] = []
         async with self._db.transaction(locks=[CLAIMS]) as tx:
-            if acknowledged is not None:
-                await tx.execute(*_acknowledgement(acknowledged))
+            if acknowledged:
+                await tx.execute_each([_acknowledgement(done) for done in acknowledged])
             state = await self._claim_state(tx, now, per_member=min(room, CLAIM_BATCH))
             while len(claimed) < room and (job_id := pick(state)) is not None:
                 entry = next(e for e in state.waiting if e.job_id == job_id)
@@ -331,6 +331,10 @@ class JobStore:
         Nobody is woken: the caller tries to claim it first, and calls :meth:`announce` if it could not.
         """
         await self._db.execute(*_acknowledgement(Acknowledgement(job_id, status_message_id, now)))
+
+    async def record_acknowledgements(self, done: Sequence[Acknowledgement]) -> None:
+        """Several :meth:`acknowledged` at once, in one transaction."""
+        await self._db.execute_each([_acknowledgement(each) for each in done])
 
     async def announce(self) -> None:
         """Wake every process: a job is waiting that this one could not take."""

@@ -52,11 +52,21 @@ async def test_a_batch_claims_what_single_claims_would(two: tuple[Storage, Stora
 async def test_an_acknowledgement_rides_on_the_claim_that_starts_its_job(backend: str, tmp_path: Path) -> None:
     async with database_url(backend, tmp_path) as url, open_storage(url) as storage:
         job = await storage.jobs.admit(new_job(1, 1), pending_limit=10, now=1.0)
-        assert await storage.jobs.claim_many("p", pick=picker(LIMITS), lease=LEASE, now=2.0, room=1) == []  # unanswered
-        done = Acknowledgement(job.id, 55, 2.5)
+        other = await storage.jobs.admit(new_job(2, 1), pending_limit=10, now=1.5)
+        assert await storage.jobs.claim_many("p", pick=picker(LIMITS), lease=LEASE, now=2.0, room=2) == []  # unanswered
+        done = [Acknowledgement(job.id, 55, 2.5), Acknowledgement(other.id, 56, 2.6)]
         claimed = await storage.jobs.claim_many(
-            "p", pick=picker(LIMITS), lease=LEASE, now=3.0, room=1, acknowledged=done
+            "p", pick=picker(LIMITS), lease=LEASE, now=3.0, room=2, acknowledged=done
         )
-        stored = await storage.jobs.get(job.id)
-    assert [c.id for c in claimed] == [job.id]
-    assert stored is not None and (stored.status_message_id, stored.acknowledged_at) == (55, 2.5)
+        stored = [await storage.jobs.get(job.id), await storage.jobs.get(other.id)]
+    assert [c.id for c in claimed] == [job.id, other.id]
+    assert [(s.status_message_id, s.acknowledged_at) for s in stored if s is not None] == [(55, 2.5), (56, 2.6)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_acknowledgements_are_recorded_together_when_no_claim_runs(backend: str, tmp_path: Path) -> None:
+    async with database_url(backend, tmp_path) as url, open_storage(url) as storage:
+        jobs = [await storage.jobs.admit(new_job(1, i), pending_limit=10, now=1.0) for i in range(2)]
+        await storage.jobs.record_acknowledgements([Acknowledgement(j.id, 70 + i, 2.0) for i, j in enumerate(jobs)])
+        stored = [await storage.jobs.get(j.id) for j in jobs]
+    assert [(s.status_message_id, s.acknowledged_at) for s in stored if s is not None] == [(70, 2.0), (71, 2.0)]
