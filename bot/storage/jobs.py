@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from .admissions import Admission, admit_together
 from .database import CLAIMS, Database, Params, Session
+from .endings import ENDINGS, Ending, end_together, ending_stands
 from .group_commit import GroupCommit
 from .records import Job, NewJob, QueueEntry, QueueState, Status, job_from_row
-from .usage import Budget, settle
+from .usage import Budget
 
 _OPEN = (Status.QUEUED, Status.RUNNING)
 
@@ -54,6 +55,7 @@ class JobStore:
         self._admissions = GroupCommit[Admission, Job](
             functools.partial(admit_together, database), orphaned=self._cancel_orphan
         )
+        self._endings = GroupCommit[Ending, bool](functools.partial(end_together, database), orphaned=ending_stands)
 
     # ------------------------------------------------------------------ admission
     async def admit(self, new: NewJob, *, pending_limit: int, now: float, budget: Budget | None = None) -> Job:
@@ -106,31 +108,40 @@ class JobStore:
         ``acknowledged``: jobs just acknowledged, recorded first in the same transaction (see
         :meth:`acknowledged`), so a job that starts at once costs one commit for both.
         """
-        claimed: list[Job] = []
+        picked: list[QueueEntry] = []
         async with self._db.transaction(locks=[CLAIMS]) as tx:
             if acknowledged:
                 await tx.execute_each([_acknowledgement(done) for done in acknowledged])
             state = await self._claim_state(tx, now, per_member=min(room, CLAIM_BATCH))
-            while len(claimed) < room and (job_id := pick(state)) is not None:
+            while len(picked) < room and (job_id := pick(state)) is not None:
                 entry = next(e for e in state.waiting if e.job_id == job_id)
-                row = await tx.fetchone(
-                    "UPDATE jobs SET status = ?, lease_owner = ?, lease_expires_at = ?, started_at = ?,"
-                    " attempts = attempts + 1 WHERE id = ? RETURNING *",
-                    (Status.RUNNING, owner, now + lease, now, job_id),
-                )
-                await tx.execute(
-                    "INSERT INTO user_turns (user_id, served_at) VALUES (?, ?)"
-                    " ON CONFLICT (user_id) DO UPDATE SET served_at = excluded.served_at",
-                    (entry.user_id, now),
-                )
-                if row is not None:
-                    claimed.append(job_from_row(row))
+                picked.append(entry)
                 state = QueueState(
                     tuple(e for e in state.waiting if e.job_id != job_id),
                     (*state.running, entry),
                     {**state.turns, entry.user_id: now},
                 )
-        return claimed
+            if not picked:
+                return []
+            # Every pick is made on the state read above: all of them start in one statement.
+            marks = ", ".join("?" for _ in picked)
+            rows = await tx.fetchall(
+                "UPDATE jobs SET status = ?, lease_owner = ?, lease_expires_at = ?, started_at = ?,"
+                f" attempts = attempts + 1 WHERE id IN ({marks}) RETURNING *",
+                (Status.RUNNING, owner, now + lease, now, *(entry.job_id for entry in picked)),
+            )
+            await tx.execute_each(
+                [
+                    (
+                        "INSERT INTO user_turns (user_id, served_at) VALUES (?, ?)"
+                        " ON CONFLICT (user_id) DO UPDATE SET served_at = excluded.served_at",
+                        (user_id, now),
+                    )
+                    for user_id in dict.fromkeys(entry.user_id for entry in picked)
+                ]
+            )
+        started = {row["id"]: job_from_row(row) for row in rows}
+        return [started[entry.job_id] for entry in picked if entry.job_id in started]  # in the order picked
 
     async def queue_state(self, now: float) -> QueueState:
         """Every open job right now, for positions and ``/queue``."""
@@ -278,22 +289,7 @@ class JobStore:
         self, job_id: str, columns: dict[str, object], before: tuple[Status, ...], owner: str | None, delivered: int
     ) -> bool:
         """Record an ending (if the job is still in a ``before`` state and ``owner``'s) and settle its images."""
-        # The reservation stays on the job as a record; the status guard settles it exactly once.
-        columns = {**columns, "interaction_token": None}
-        assignments = ", ".join(f"{name} = ?" for name in columns)
-        states = ", ".join("?" for _ in before)
-        guard = " AND lease_owner = ?" if owner is not None else ""
-        async with self._db.transaction() as tx:
-            ended = await tx.fetchone(
-                f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ({states}){guard}"
-                " RETURNING guild_id, user_id, usage_day, reserved",
-                (*columns.values(), job_id, *before, *((owner,) if owner is not None else ())),
-            )
-            if ended is not None:
-                await settle(tx, ended, delivered)
-        if ended is not None:
-            await self._db.notify()  # a slot is free
-        return ended is not None
+        return await self._endings.submit(ENDINGS, Ending(job_id, columns, before, owner, delivered))
 
     # ------------------------------------------------------------------ reading and small writes
     async def get(self, job_id: str) -> Job | None:
