@@ -145,7 +145,9 @@ class PostgresDatabase:
             yield _Statements(connection, pipeline)
 
     async def notify(self) -> None:
-        self._work.set()  # this process at once, without the round trip
+        # This process hears it through its own LISTEN, as the others do, not at once: a process
+        # whose job just ended had a head start on the slot it freed, took nearly every one, and
+        # left the other processes idle.
         self._announce_wanted = True
         if self._closing:
             return
