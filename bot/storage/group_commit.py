@@ -1,8 +1,9 @@
 """Group commit: requests for one key that arrive while a transaction for that key runs share the next.
 
-A burst of one member's commands serializes on that member's lock, and with PostgreSQL each
-admission holds it for a few round trips: at two hundred commands a second they queued for
-seconds, past Discord's three-second window. Here the first request for a key runs its
+Used for admissions (key: the member; see :mod:`bot.storage.admissions`) and for job endings (one
+key; see :mod:`bot.storage.endings`). A burst of one member's commands serializes on that member's
+lock, and with PostgreSQL each admission holds it for a few round trips: at two hundred commands a
+second they queued for seconds, past Discord's three-second window. Here the first request for a key runs its
 transaction at once, alone, in its own task, exactly as before; the requests that arrive while it
 runs wait in this process, holding no connection, and the next transaction takes all of them
 together (up to :data:`MOST`), so one lock hold and one commit serve many.
