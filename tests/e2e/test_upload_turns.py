@@ -18,17 +18,17 @@ ROOM = dict.fromkeys(
 async def test_large_uploads_take_turns_and_small_ones_do_not_wait(bed: Bed) -> None:
     bed.extra_env.update(ROOM)
     bed.gateway.image_style = "textured"
-    bed.discord.upload_hold = release = asyncio.Event()
+    bed.discord.uploads_held.hold = release = asyncio.Event()
     discord = bed.discord
     async with bed.bot():
         large = [await discord.slash("alice", "imagine", "qwen", **LARGE) for _ in range(MAX_LARGE_UPLOADS + 2)]
-        await discord.wait_for(lambda: discord.uploads_in_flight == MAX_LARGE_UPLOADS, timeout=30)
+        await discord.wait_for(lambda: discord.uploads_held.now == MAX_LARGE_UPLOADS, timeout=30)
         small = await discord.slash("bob", "imagine", "qwen", prompt="small", size="512*512")
-        await discord.wait_for(lambda: discord.uploads_in_flight == MAX_LARGE_UPLOADS + 1, timeout=30)
+        await discord.wait_for(lambda: discord.uploads_held.now == MAX_LARGE_UPLOADS + 1, timeout=30)
         await asyncio.sleep(0.3)  # time enough for another large one to start, were it not held back
-        assert discord.uploads_in_flight == MAX_LARGE_UPLOADS + 1
+        assert discord.uploads_held.now == MAX_LARGE_UPLOADS + 1
         release.set()
         results = [await result_of(discord, interaction, timeout=30) for interaction in (*large, small)]
     assert [len(message.attachments) for message in results] == [1] * (MAX_LARGE_UPLOADS + 3)
-    assert discord.max_uploads_in_flight == MAX_LARGE_UPLOADS + 1  # the small one went beside the large ones
+    assert discord.uploads_held.most == MAX_LARGE_UPLOADS + 1  # the small one went beside the large ones
     assert discord.errors == []

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from .gateway_edits import EditViolation, ReceivedEdit, check_edit
 from .gateway_faults import IMAGE_FAULTS, ErrorAnswer, Fault, broken_image, fault_response
+from .held import Held
 from .images import ImageStyle, render_png
 
 QWEN = "qwen-image-2.0-pro"
@@ -64,9 +65,7 @@ class FakeGateway:
     _files: dict[str, tuple[bytes, float]] = field(default_factory=dict)
     base_url: str = ""
     hold: asyncio.Event | None = None  # when set, requests wait here until the test releases them
-    download_hold: asyncio.Event | None = None  # when set, image downloads wait here, counted below
-    downloads_in_flight: int = 0
-    max_downloads_in_flight: int = 0
+    downloads: Held = field(default_factory=Held)  # image downloads, held back if a test says so
     revised_prompt_override: Any = None  # what `revised_prompt` holds instead of "" (schema drift)
 
     def fail_next(self, fault: Fault | ErrorAnswer, times: int = 1) -> None:
@@ -168,13 +167,7 @@ class FakeGateway:
         entry = self._files.get(request.match_info["token"])
         if entry is None or entry[1] < time.monotonic():
             return web.Response(status=404, text="NoSuchKey")
-        self.downloads_in_flight += 1
-        self.max_downloads_in_flight = max(self.max_downloads_in_flight, self.downloads_in_flight)
-        try:
-            if self.download_hold is not None:
-                await self.download_hold.wait()
-        finally:
-            self.downloads_in_flight -= 1
+        await self.downloads.wait()
         return web.Response(body=entry[0], content_type="image/png")
 
 

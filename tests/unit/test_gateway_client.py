@@ -239,19 +239,19 @@ async def test_download_size_cap(fake_gateway: FakeGateway, http: aiohttp.Client
 
 async def test_downloads_take_turns(fake_gateway: FakeGateway, http: aiohttp.ClientSession) -> None:
     """No more than MAX_DOWNLOADS images stream at once; the others start as those finish."""
-    fake_gateway.download_hold = release = asyncio.Event()
+    fake_gateway.downloads.hold = release = asyncio.Event()
     client, _ = make_client(fake_gateway, http)
     requests = [REQUEST.with_seed(seed) for seed in range(MAX_DOWNLOADS)]  # 2 images each: twice the turns
     calls = asyncio.gather(*(client.generate(request) for request in requests))
     async with asyncio.timeout(10):
-        while fake_gateway.downloads_in_flight < MAX_DOWNLOADS:  # noqa: ASYNC110 - a counter in the fake server
+        while fake_gateway.downloads.now < MAX_DOWNLOADS:  # noqa: ASYNC110 - a counter in the fake server
             await asyncio.sleep(0.01)
     await asyncio.sleep(0.2)  # time enough for more to start, were they not held back
-    assert fake_gateway.downloads_in_flight == MAX_DOWNLOADS
+    assert fake_gateway.downloads.now == MAX_DOWNLOADS
     release.set()
     results = await calls
     assert [len(result.images) for result in results] == [2] * MAX_DOWNLOADS
-    assert fake_gateway.max_downloads_in_flight == MAX_DOWNLOADS
+    assert fake_gateway.downloads.most == MAX_DOWNLOADS
 
 
 async def test_unreachable_gateway(http: aiohttp.ClientSession) -> None:

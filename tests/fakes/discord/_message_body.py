@@ -36,18 +36,8 @@ class _MessageBodyMixin(_FakeState):
             elif part.name and part.name.startswith("files["):
                 files.append((part.filename or "file", bytes(await part.read())))  # type: ignore[union-attr]
         if files:
-            await self._upload_turn()
+            await self.uploads_held.wait()
         return payload, files
-
-    async def _upload_turn(self) -> None:
-        """Count a request uploading files as in flight while ``upload_hold`` keeps it waiting."""
-        self.uploads_in_flight += 1
-        self.max_uploads_in_flight = max(self.max_uploads_in_flight, self.uploads_in_flight)
-        try:
-            if self.upload_hold is not None:
-                await self.upload_hold.wait()
-        finally:
-            self.uploads_in_flight -= 1
 
     def _check_files(self, files: list[tuple[str, bytes]]) -> None:
         for _, data in files:

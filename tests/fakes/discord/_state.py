@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from tests.fakes.held import Held
 from tests.paths import DISCORD_OPENAPI
 
 from . import _errors as E
@@ -66,10 +67,7 @@ class _FakeState:
         self.identify_count = 0
         self.resumes = 0
         self.gateway_bot_url: str | None = None  # what /gateway/bot answers instead of this websocket
-        # When set, requests that upload files wait here (after their body is read), counted below.
-        self.upload_hold: asyncio.Event | None = None
-        self.uploads_in_flight = 0
-        self.max_uploads_in_flight = 0
+        self.uploads_held = Held()  # requests that upload files (after their body is read), held if a test says so
         self.requests_seen: list[str] = []  # "PATCH /api/v10/webhooks/{app}/{token}/messages/{message}", …
         self.shards_identified: list[tuple[int, int]] = []  # [shard id, shard count] of every IDENTIFY
         self._connections: list[_Connection] = []
