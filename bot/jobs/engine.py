@@ -191,7 +191,13 @@ class JobEngine:
         """The member was answered ("thinking…"): the job may run now; this process shows its place."""
         # Recorded in the claim's transaction when this process may start jobs: a job that can
         # start at once is never shown as queued, and costs one commit for both.
-        await self._claim_available(Acknowledgement(job.id, status_message_id, self._clock()))
+        try:
+            await self._claim_available(Acknowledgement(job.id, status_message_id, self._clock()))
+        except Exception:
+            # The job is stored and the member answered: a later claim starts it. An error here
+            # would tell them it failed (and invite a second job), when it has only to wait.
+            log.exception("claiming after job %s was acknowledged failed; the claim loop will start it", job.id)
+            return
         if job.id not in self._tracked:
             job = await self._store.get(job.id) or job
             if job.status is Status.QUEUED:

@@ -10,6 +10,7 @@ from bot.storage.jobs import Acknowledgement
 from tests.bed import Bed
 
 from .helpers import result_of
+from .test_results import job_of
 
 ROOM = dict.fromkeys(("MAX_CONCURRENT_JOBS", "MAX_JOBS_PER_SERVER", "MAX_RUNNING_PER_USER"), "10")
 
@@ -38,3 +39,26 @@ async def test_acknowledgements_made_during_a_claim_share_the_next_one(bed: Bed)
         results = [await result_of(bed.discord, interaction) for interaction in (first, *others)]
     assert carried == [1, 4]  # one claim recorded the four, not four claims one after another
     assert [len(message.attachments) for message in results] == [1] * 5
+
+
+async def test_when_the_claim_fails_the_acknowledgement_is_kept_and_the_job_still_runs(bed: Bed) -> None:
+    async with bed.bot() as bot:
+        store = bot.jobs._store
+        claim_many = store.claim_many
+        failed: list[int] = []
+
+        async def failing_once(*args: Any, acknowledged: Sequence[Acknowledgement] = (), **kwargs: Any) -> Any:
+            if acknowledged and not failed:
+                failed.append(len(acknowledged))
+                raise OSError("the database went away for a moment")
+            return await claim_many(*args, acknowledged=acknowledged, **kwargs)
+
+        store.claim_many = failing_once  # type: ignore[method-assign]
+        interaction = await bed.discord.slash("alice", "imagine", "qwen", prompt="later", size="512*512")
+        message = await result_of(bed.discord, interaction)  # claimed by the claim loop instead, unseen
+        job = await store.get(job_of(message))
+    assert failed == [1]
+    assert len(message.attachments) == 1
+    assert job is not None and job.acknowledged_at is not None and job.status_message_id == message.id
+    assert not any("went wrong" in m.text for m in bed.discord.messages.values())  # nobody told to retry
+    assert bed.discord.errors == []
