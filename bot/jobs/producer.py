@@ -22,7 +22,7 @@ from bot.images import (
     prepare_image,
     result_stem,
 )
-from bot.spool import Spool, gather_owned
+from bot.spool import IN_MEMORY, Spool, gather_owned
 from bot.storage.records import Job
 
 from .events import Partial
@@ -33,7 +33,6 @@ FetchSource = Callable[[ImageSource], Awaitable[bytes]]  # a variation's input i
 # these never stall the event loop; bounding them bounds the memory re-encodes take (a decoded 4K
 # image is 64 MB) and keeps a burst of images from crowding out the loop's own CPU time.
 IMAGE_THREADS = max(1, min(2, os.cpu_count() or 1))
-INLINE_IMAGE = 256 * 1024  # bytes: an image this small that fits is prepared on the loop itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +114,10 @@ class Producer:
             return prepare_image(image.file, spool=self._spool, stem=stem, limit=limit, metadata=metadata)
 
         try:
-            if image.file.size <= INLINE_IMAGE and image.file.size <= limit:
-                return prepare()  # checked and tagged in well under a millisecond: less than a thread hop costs
+            if image.file.size <= IN_MEMORY and image.file.size <= limit:
+                # Small enough to be held in memory: checked and tagged in well under a millisecond,
+                # less than a thread hop costs.
+                return prepare()
             return await self._in_pool(prepare)
         except BrokenImage as broken:
             raise MalformedResponse(f"image {which} from the gateway is broken: {broken}") from None

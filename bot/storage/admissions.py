@@ -117,7 +117,7 @@ async def admit_together(database: Database, admissions: list[Admission]) -> lis
 async def _insert_anew(tx: Session, admission: Admission, reserved: int, day: str | None) -> Job:
     while True:
         job_id = new_job_id()
-        if (await tx.execute_each([_insertion(job_id, admission.new, admission.now, reserved, day)]))[0]:
+        if await tx.execute(*_insertion(job_id, admission.new, admission.now, reserved, day)):
             return _job(job_id, admission, reserved, day)
 
 

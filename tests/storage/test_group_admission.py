@@ -100,13 +100,19 @@ async def started(*coroutines: Any) -> list[asyncio.Task[Any]]:
     return tasks
 
 
-async def test_a_request_cancelled_while_it_waits_is_left_out() -> None:
-    commit, undone = Held(), []
+def recording_undos(commit: Held) -> tuple[GroupCommit[str, str], list[str]]:
+    """A group commit over ``commit``, and the list its undos are recorded in."""
+    undone: list[str] = []
 
     async def orphaned(result: str) -> None:
         undone.append(result)
 
-    group = GroupCommit[str, str](commit, orphaned=orphaned)
+    return GroupCommit[str, str](commit, orphaned=orphaned), undone
+
+
+async def test_a_request_cancelled_while_it_waits_is_left_out() -> None:
+    commit = Held()
+    group, undone = recording_undos(commit)
     first, second, third = await started(*(group.submit("alice", item) for item in ("a", "b", "c")))
     second.cancel()
     commit.permits.release()
@@ -118,12 +124,8 @@ async def test_a_request_cancelled_while_it_waits_is_left_out() -> None:
 
 
 async def test_a_request_whose_caller_left_during_its_batch_is_undone() -> None:
-    commit, undone = Held(), []
-
-    async def orphaned(result: str) -> None:
-        undone.append(result)
-
-    group = GroupCommit[str, str](commit, orphaned=orphaned)
+    commit = Held()
+    group, undone = recording_undos(commit)
     first, second, third = await started(*(group.submit("alice", item) for item in ("a", "b", "c")))
     commit.permits.release()
     assert await first == "stored a"
@@ -158,12 +160,8 @@ async def test_a_failed_batch_fails_each_of_its_requests_and_frees_the_key() -> 
 
 
 async def test_a_caller_that_leaves_just_after_its_batch_committed_has_its_result_undone() -> None:
-    commit, undone = Held(), []
-
-    async def orphaned(result: str) -> None:
-        undone.append(result)
-
-    group = GroupCommit[str, str](commit, orphaned=orphaned)
+    commit = Held()
+    group, undone = recording_undos(commit)
     first, second = await started(group.submit("alice", "a"), group.submit("alice", "b"))
     commit.permits.release()
     commit.permits.release()
