@@ -61,9 +61,16 @@ class Session(Protocol):
 
 
 class Database(Session, Protocol):
-    """A connected database. Plain statements auto-commit; :meth:`transaction` groups them."""
+    """A connected database. Plain statements auto-commit; :meth:`transaction` groups them.
+
+    Statements that change several jobs lock their rows in the order of their ids (``SELECT id …
+    ORDER BY id`` followed by :attr:`for_update`), and a transaction that changes jobs and usage
+    changes the jobs first: two transactions never wait for each other in a cycle. On PostgreSQL,
+    a cycle would stall both for a second (its ``deadlock_timeout``), then abort one.
+    """
 
     dialect: Dialect
+    for_update: str  # appended to such a SELECT: " FOR UPDATE" where rows are locked one by one
 
     def transaction(self, *, locks: Sequence[str] = ()) -> AbstractAsyncContextManager[Session]:
         """A transaction, committed when the block ends normally and rolled back otherwise.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .database import Database
+from .database import Database, Row
 from .records import Status
 from .usage import settle
 
@@ -31,16 +31,20 @@ class Ending:
 
 
 async def end_together(database: Database, endings: list[Ending]) -> list[bool | Exception]:
-    """Record ``endings`` in one transaction; each result says whether that job ended now."""
-    results: list[bool | Exception] = []
+    """Record ``endings`` in one transaction; each result says whether that job ended now.
+
+    The jobs change in the order of their ids, then the usage they settle (see :class:`Database`).
+    """
+    ended: dict[int, Row] = {}
     async with database.transaction() as tx:
-        for ending in endings:
+        for index in sorted(range(len(endings)), key=lambda i: endings[i].job_id):
+            ending = endings[index]
             # The reservation stays on the job as a record; the status guard settles it exactly once.
             columns = {**ending.columns, "interaction_token": None}
             assignments = ", ".join(f"{name} = ?" for name in columns)
             states = ", ".join("?" for _ in ending.before)
             guard = " AND lease_owner = ?" if ending.owner is not None else ""
-            ended = await tx.fetchone(
+            row = await tx.fetchone(
                 f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ({states}){guard}"
                 " RETURNING guild_id, user_id, usage_day, reserved",
                 (
@@ -50,12 +54,12 @@ async def end_together(database: Database, endings: list[Ending]) -> list[bool |
                     *((ending.owner,) if ending.owner is not None else ()),
                 ),
             )
-            if ended is not None:
-                await settle(tx, ended, ending.delivered)
-            results.append(ended is not None)
-    if any(results):
+            if row is not None:
+                ended[index] = row
+        await settle(tx, [(row, endings[index].delivered) for index, row in ended.items()])
+    if ended:
         await database.notify()  # a slot is free
-    return results
+    return [index in ended for index in range(len(endings))]
 
 
 async def ending_stands(_ended: bool) -> None:

@@ -13,6 +13,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from .admissions import Admission, admit_together
 from .database import CLAIMS, Database, Params, Session
@@ -40,11 +41,15 @@ class Acknowledgement:
     at: float
 
 
-def _acknowledgement(done: Acknowledgement) -> tuple[str, Params]:
-    return (
-        "UPDATE jobs SET status_message_id = ?, acknowledged_at = ? WHERE id = ?",
-        (done.status_message_id, done.at, done.job_id),
-    )
+def _acknowledgements(done: Sequence[Acknowledgement]) -> list[tuple[str, Params]]:
+    """The statements recording ``done``, in the order of the jobs' ids (like every change of several jobs)."""
+    return [
+        (
+            "UPDATE jobs SET status_message_id = ?, acknowledged_at = ? WHERE id = ?",
+            (a.status_message_id, a.at, a.job_id),
+        )
+        for a in sorted(done, key=attrgetter("job_id"))
+    ]
 
 
 class JobStore:
@@ -111,7 +116,7 @@ class JobStore:
         picked: list[QueueEntry] = []
         async with self._db.transaction(locks=[CLAIMS]) as tx:
             if acknowledged:
-                await tx.execute_each([_acknowledgement(done) for done in acknowledged])
+                await tx.execute_each(_acknowledgements(acknowledged))
             state = await self._claim_state(tx, now, per_member=min(room, CLAIM_BATCH))
             while len(picked) < room and (job_id := pick(state)) is not None:
                 entry = next(e for e in state.waiting if e.job_id == job_id)
@@ -123,12 +128,24 @@ class JobStore:
                 )
             if not picked:
                 return []
-            # Every pick is made on the state read above: all of them start in one statement.
+            # Every pick is made on the state read above: all of them start in one statement, each
+            # only if still waiting (a job cancelled since the read stays cancelled).
             marks = ", ".join("?" for _ in picked)
             rows = await tx.fetchall(
                 "UPDATE jobs SET status = ?, lease_owner = ?, lease_expires_at = ?, started_at = ?,"
-                f" attempts = attempts + 1 WHERE id IN ({marks}) RETURNING *",
-                (Status.RUNNING, owner, now + lease, now, *(entry.job_id for entry in picked)),
+                " attempts = attempts + 1 WHERE id IN (SELECT id FROM jobs WHERE id IN"
+                f" ({marks}) AND (status = ? OR (status = ? AND lease_expires_at <= ?))"
+                f" ORDER BY id{self._db.for_update}) RETURNING *",
+                (
+                    Status.RUNNING,
+                    owner,
+                    now + lease,
+                    now,
+                    *(e.job_id for e in picked),
+                    Status.QUEUED,
+                    Status.RUNNING,
+                    now,
+                ),
             )
             await tx.execute_each(
                 [
@@ -206,13 +223,10 @@ class JobStore:
         if not job_ids:
             return set()
         marks = ", ".join("?" for _ in job_ids)
-        await self._db.execute(
-            f"UPDATE jobs SET lease_expires_at = ? WHERE lease_owner = ? AND status = ? AND id IN ({marks})",
-            (until, owner, Status.RUNNING, *job_ids),
-        )
         rows = await self._db.fetchall(
-            f"SELECT id FROM jobs WHERE lease_owner = ? AND status = ? AND id IN ({marks})",
-            (owner, Status.RUNNING, *job_ids),
+            "UPDATE jobs SET lease_expires_at = ? WHERE id IN (SELECT id FROM jobs"
+            f" WHERE lease_owner = ? AND status = ? AND id IN ({marks}) ORDER BY id{self._db.for_update}) RETURNING id",
+            (until, owner, Status.RUNNING, *job_ids),
         )
         return {row["id"] for row in rows}
 
@@ -326,11 +340,11 @@ class JobStore:
 
         Nobody is woken: the caller tries to claim it first, and calls :meth:`announce` if it could not.
         """
-        await self._db.execute(*_acknowledgement(Acknowledgement(job_id, status_message_id, now)))
+        await self.record_acknowledgements([Acknowledgement(job_id, status_message_id, now)])
 
     async def record_acknowledgements(self, done: Sequence[Acknowledgement]) -> None:
         """Several :meth:`acknowledged` at once, in one transaction."""
-        await self._db.execute_each([_acknowledgement(each) for each in done])
+        await self._db.execute_each(_acknowledgements(done))
 
     async def announce(self) -> None:
         """Wake every process: a job is waiting that this one could not take."""

@@ -63,7 +63,7 @@ class _Statements:
         return list(await cursor.fetchall())
 
     async def execute_each(self, statements: Sequence[tuple[str, Params]]) -> list[int]:
-        if self._pipeline is None:
+        if self._pipeline is None or not statements:
             return [await self.execute(sql, params) for sql, params in statements]
         cursors = [await self._connection.execute(_adapt(sql), params) for sql, params in statements]
         await self._pipeline.sync()  # one round trip for all of them
@@ -74,6 +74,7 @@ class PostgresDatabase:
     """PostgreSQL: a pool for statements, one extra connection listening for queue changes."""
 
     dialect = Dialect.POSTGRES
+    for_update = " FOR UPDATE"
 
     def __init__(self, pool: AsyncConnectionPool[Any], conninfo: str, schema: str) -> None:
         self._pool = pool

@@ -58,6 +58,7 @@ class SqliteDatabase:
     """
 
     dialect = Dialect.SQLITE
+    for_update = ""  # one writer at a time: a transaction holds the whole database
 
     def __init__(self, connection: sqlite3.Connection, path: str) -> None:
         self._connection = connection

@@ -8,6 +8,7 @@ cancel), in the same transaction that records the ending.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.policy.allowance import AllowanceRefusal, check_reservation
@@ -80,15 +81,21 @@ def reservation(budget: Budget, guild_id: int | None, user_id: int, images: int)
     )
 
 
-async def settle(tx: Session, ended: Row, delivered: int) -> None:
-    """Turn an ended job's reservation into the images it delivered."""
-    if not ended["reserved"] or ended["usage_day"] is None:
-        return
-    settled = settle_reservation(ended["reserved"], delivered)
-    await tx.execute(
-        "UPDATE usage SET reserved = reserved - ?, used = used + ? WHERE day = ? AND guild_id = ? AND user_id = ?",
-        (settled.release, settled.used, ended["usage_day"], ended["guild_id"] or DM, ended["user_id"]),
-    )
+async def settle(tx: Session, ended: Sequence[tuple[Row, int]]) -> None:
+    """Turn ended jobs' reservations into the images each delivered: ``(job row, delivered)`` pairs.
+
+    One statement per member and day, in one order (day, server, member), like every change of usage.
+    """
+    totals: dict[tuple[str, int, int], tuple[int, int]] = {}
+    for row, delivered in ended:
+        if not row["reserved"] or row["usage_day"] is None:
+            continue
+        settled = settle_reservation(row["reserved"], delivered)
+        key = (row["usage_day"], row["guild_id"] or DM, row["user_id"])
+        release, used = totals.get(key, (0, 0))
+        totals[key] = (release + settled.release, used + settled.used)
+    change = "UPDATE usage SET reserved = reserved - ?, used = used + ? WHERE day = ? AND guild_id = ? AND user_id = ?"
+    await tx.execute_each([(change, (release, used, *key)) for key, (release, used) in sorted(totals.items())])
 
 
 class UsageStore:
