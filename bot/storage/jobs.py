@@ -365,6 +365,7 @@ class JobStore:
         """Erase interaction tokens Discord no longer accepts, and old clicks; return the tokens erased."""
         await self._db.execute("DELETE FROM clicks WHERE clicked_at <= ?", (now - click_window,))
         return await self._db.execute(
-            "UPDATE jobs SET interaction_token = NULL WHERE interaction_token IS NOT NULL AND token_expires_at <= ?",
+            "UPDATE jobs SET interaction_token = NULL WHERE id IN (SELECT id FROM jobs"
+            f" WHERE interaction_token IS NOT NULL AND token_expires_at <= ? ORDER BY id{self._db.for_update})",
             (now,),
         )

@@ -31,7 +31,12 @@ async def running_jobs(tmp_path: Path, count: int) -> AsyncIterator[tuple[str, S
             await storage.jobs.acknowledged(admitted.id, 1, now=1.0)
         running = await storage.jobs.claim_many("p", pick=picker(ROOM), lease=LEASE, now=2.0, room=count)
         assert len(running) == count
-        yield url, storage, sorted(running, key=lambda job: job.id)
+        ordered = sorted(running, key=lambda job: job.id)
+        # Rewritten highest id first, their rows lie in the table in that order: a statement that
+        # locked rows in the order it scans them would take the highest first.
+        for job in reversed(ordered):
+            await storage.database.execute("UPDATE jobs SET notes = notes WHERE id = ?", (job.id,))
+        yield url, storage, ordered
 
 
 async def waiting_for_locks(admin: psycopg.AsyncConnection[tuple[int]], count: int) -> None:
@@ -60,7 +65,7 @@ async def can_lock_now(url: str, job_id: str) -> bool:
     return True
 
 
-async def test_endings_and_a_lease_renewal_lock_jobs_in_the_order_of_their_ids(tmp_path: Path) -> None:
+async def test_endings_a_lease_renewal_and_the_token_sweep_lock_jobs_in_the_order_of_their_ids(tmp_path: Path) -> None:
     async with running_jobs(tmp_path, 3) as (url, storage, (low, middle, high)):
         admin = await psycopg.AsyncConnection.connect(url, autocommit=True)
         blocker = await psycopg.AsyncConnection.connect(url)
@@ -76,12 +81,16 @@ async def test_endings_and_a_lease_renewal_lock_jobs_in_the_order_of_their_ids(t
             renewal = asyncio.create_task(storage.jobs.renew("p", [high.id, middle.id, low.id], until=99.0))
             await waiting_for_locks(admin, 2)
             assert await can_lock_now(url, high.id)
+            sweep = asyncio.create_task(storage.jobs.forget_expired(2000.0, click_window=5.0))  # every token expired
+            await waiting_for_locks(admin, 3)
+            assert await can_lock_now(url, high.id) and await can_lock_now(url, middle.id)
             await blocker.commit()
             async with asyncio.timeout(10):  # (a deadlock would raise here after PostgreSQL's second)
-                ended, renewed = await asyncio.gather(ending, renewal)
+                ended, renewed, forgotten = await asyncio.gather(ending, renewal, sweep)
         stored = [await storage.jobs.get(job.id) for job in (low, middle, high)]
     assert ended == [True, True, True]
     assert renewed == set()  # it waited for the endings, then found the jobs no longer running
+    assert forgotten == 0  # the endings had erased the tokens already
     assert [job.status for job in stored if job is not None] == [Status.DONE] * 3
 
 
