@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import statistics
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from typing import Any
 from tests.bed import Bed, BotProcess, open_bed
 from tests.fakes.discord import Interaction
 
+from .cpu import CpuMeter
 from .profile import Profiler
 
 BOTS = {"ours": ("-m", "bench.probe", "bot"), "reference": ("-m", "bench.probe", "reference")}
@@ -61,12 +61,6 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class RssSampler:
@@ -211,10 +205,11 @@ async def measure(name: str, quick: bool, profiler: Profiler) -> dict[str, float
                 bed.gateway.image_style = "flat"
                 total = 200 if quick else 1000
                 settle_heap()
-                since, cpu = time.time(), cpu_seconds(pid)
+                since, cpu = time.time(), CpuMeter([pid])
+                cpu.start()
                 async with profiler.phase(pid, f"{name}-throughput"):
                     figures["throughput, jobs/s"] = await throughput(run, total)
-                figures["bot CPU per job in the throughput phase, ms"] = (cpu_seconds(pid) - cpu) / total * 1000
+                figures |= cpu.per_job(total, bot="bot CPU per job in the throughput phase, ms")
                 figures["loop lag p99 in the throughput phase, ms"] = lag.p99(since, time.time())
                 figures[f"RSS after {total} more jobs, MiB"] = rss_mib(pid)
                 figures["RSS after ÷ before the heavy phase"] = rss_mib(pid) / rss_before
@@ -254,10 +249,11 @@ async def measure_scale_out(
             async with profiler.phase(pid, f"{label}-burst"):
                 figures |= await ack_burst(run, quick)
             settle_heap()
-            total, cpu = 200 if quick else 1000, sum(cpu_seconds(p) for p in pids)
+            total, cpu = 200 if quick else 1000, CpuMeter(pids, postgres=True)
+            cpu.start()
             async with profiler.phase(pid, f"{label}-throughput"):
                 figures["throughput, jobs/s"] = await throughput(run, total)
-            figures["bot CPU per job (all processes), ms"] = (sum(cpu_seconds(p) for p in pids) - cpu) / total * 1000
+            figures |= cpu.per_job(total, bot="bot CPU per job (all processes), ms")
             figures["loop lag p99, ms"] = lag.p99(since, time.time())
             figures[ERRORS] = float(len(discord_errors(bed, label)))
             figures[LOST] = float(run.lost)
