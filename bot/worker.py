@@ -28,7 +28,9 @@ class Worker(discord.Client):
 
     def __init__(self, *, settings: Settings, storage: Storage, gateway: GatewayClient, metrics: Metrics) -> None:
         super().__init__(
-            intents=discord.Intents.none(),
+            # Never sent: a worker does not connect to the gateway. Without guilds, discord.py
+            # warns at every start about guild state that a worker never holds or reads.
+            intents=discord.Intents(guilds=True),
             allowed_mentions=discord.AllowedMentions.none(),
             http_trace=metrics.discord_trace(),
         )

@@ -93,6 +93,8 @@ async def test_a_bot_and_two_workers_deliver_each_job_once_within_the_global_lim
     assert bed.gateway.max_in_flight == 2  # the limit holds across the three processes
     claims = [log.count(" claimed by ") for log in logs]
     assert sum(claims) == 30 and all(claims[1:]), claims  # the workers took their share
+    # Nothing went wrong, so nothing in any process's log says it did (an operator reads these).
+    assert [line for log in logs for line in log.splitlines() if " WARNING " in line or " ERROR " in line] == []
 
 
 async def test_a_job_whose_process_is_killed_mid_generation_is_delivered_once_by_another(shared_bed: Bed) -> None:
