@@ -81,7 +81,10 @@ class Database(Session, Protocol):
         """
 
     async def notify(self) -> None:
-        """Tell every process waiting in :meth:`wait_for_work` that the queue changed."""
+        """Tell every process waiting in :meth:`wait_for_work` that a waiting job may start now.
+
+        Called after the change that makes it so (a slot freed, a job queued) committed.
+        """
 
     async def wait_for_work(self, timeout: float) -> None:
         """Return when the queue may have changed (a :meth:`notify` anywhere), or after ``timeout``."""
