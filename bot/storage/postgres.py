@@ -31,11 +31,16 @@ _RELISTEN_DELAY = 2.0
 # At most one NOTIFY this often: each job that ends announces a free slot, and a NOTIFY each woke
 # every process to claim (a round trip here, and a claim in each of them). The first goes at once.
 NOTIFY_EVERY = 0.02
-# A NOTIFY goes only while a job is queued: a free slot that no job waits for woke every process to
-# claim nothing (with two workers, 0.56 empty claims per job). It is checked after the change that
-# asked for it committed, so a job queued before then is seen; one queued after sees the free slot
-# itself, and its process announces it if it cannot start it. Expired leases are found by polling.
-_WAKE = "SELECT pg_notify(?, '') WHERE EXISTS (SELECT 1 FROM jobs WHERE status = 'queued')"
+# A NOTIFY goes only while an answered job waits: a free slot that no job waits for woke every
+# process to claim nothing (with two workers, 0.56 empty claims per job). It is checked after the
+# change that asked for it committed, so a job answered before then is seen. A job answered after
+# sees the free slot itself (its process claims as it records the answer), and its process
+# announces it if it cannot start it. A job just admitted is not yet answered: its own process
+# claims it once it is. Expired leases, and jobs whose process died before answering, are found
+# by polling.
+_WAKE = (
+    "SELECT pg_notify(?, '') WHERE EXISTS (SELECT 1 FROM jobs WHERE status = 'queued' AND acknowledged_at IS NOT NULL)"
+)
 CLOSE_ANNOUNCE_TIMEOUT = 1.0
 
 

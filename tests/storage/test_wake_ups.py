@@ -1,4 +1,4 @@
-"""PostgreSQL: a process wakes the others (NOTIFY) only while a job is queued, which one of them could start.
+"""PostgreSQL: a process wakes the others (NOTIFY) only while an answered job waits, which one of them could start.
 
 Every job that ends announces a free slot. When no job waits for it, a NOTIFY only made every
 process run a claim that found nothing: with two workers, 0.56 such claims per job.
@@ -44,9 +44,12 @@ async def test_processes_are_woken_only_while_a_job_is_queued(tmp_path: Path) ->
             await listener.execute(f'LISTEN "{channel}"')
             idle = await announcements(listener, url, channel)
             admitted = await storage.jobs.admit(new_job(7), pending_limit=5, now=1.0)
+            unanswered = await announcements(listener, url, channel)
+            await storage.jobs.acknowledged(admitted.id, 1, now=1.0)
             waiting = await announcements(listener, url, channel)
             assert await storage.jobs.cancel(admitted.id, now=2.0)
             cancelled = await announcements(listener, url, channel)
-    assert idle == [MARKER]  # nothing queued: nobody is woken
+    assert idle == [MARKER]  # nothing waits: nobody is woken
+    assert unanswered == [MARKER]  # its own process claims it once the member is answered
     assert waiting == ["", MARKER]
     assert cancelled == [MARKER]
