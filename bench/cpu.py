@@ -19,8 +19,7 @@ POSTGRES = {"postgres", "postmaster"}
 
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _cpu(Path(f"/proc/{pid}/stat").read_text())[1]
 
 
 def postgres_cpu_seconds() -> float:
@@ -28,12 +27,17 @@ def postgres_cpu_seconds() -> float:
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError, IndexError):  # (a process may end as it is read)
-            text = stat.read_text()
-            name, rest = text.split("(", 1)[1].rsplit(")", 1)
+            name, seconds = _cpu(stat.read_text())
             if name in POSTGRES:
-                fields = rest.split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                total += seconds
     return total
+
+
+def _cpu(stat: str) -> tuple[str, float]:
+    """A ``/proc/<pid>/stat`` line's command name, and its CPU time (user + system) in seconds."""
+    name, rest = stat.split("(", 1)[1].rsplit(")", 1)
+    fields = rest.split()
+    return name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass

@@ -33,7 +33,7 @@ async def announcements(listener: psycopg.AsyncConnection[tuple[str]], url: str,
     raise AssertionError("unreachable")
 
 
-async def test_processes_are_woken_only_while_a_job_is_queued(tmp_path: Path) -> None:
+async def test_processes_are_woken_only_while_an_answered_job_waits(tmp_path: Path) -> None:
     async with database_url("postgres", tmp_path) as url, open_storage(url) as storage:
         listener = await psycopg.AsyncConnection.connect(url, autocommit=True)
         async with listener:
